@@ -1,0 +1,5 @@
+//! Risk-limiting audit mathematics: samplers, assorters, risk functions,
+//! sample sizes and rounds.
+//!
+//! **Invariant:** nothing here reads the clock or the operating system's
+//! randomness; seeds are inputs.
