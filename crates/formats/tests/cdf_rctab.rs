@@ -1,6 +1,8 @@
 //! Every RCTab regression case whose CVRs are NIST CDF (JSON or XML) reads
 //! without error and yields the number of ballots RCTab reports.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use canvass_formats::{Format, SourceOptions, read_path};
 use canvass_model::{Card, Election};
 use std::path::{Path, PathBuf};
