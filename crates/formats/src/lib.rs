@@ -18,7 +18,9 @@
 mod cdf;
 pub mod cdf_json;
 pub mod cdf_xml;
+pub mod dominion_json;
 mod error;
+mod json_util;
 mod options;
 
 pub use error::{FormatError, Location};
@@ -61,6 +63,7 @@ pub fn read_path(
     match format {
         Format::CdfJson => cdf_json::read(path, options, election, sink),
         Format::CdfXml => cdf_xml::read(path, options, election, sink),
+        Format::DominionJson => dominion_json::read(path, options, election, sink),
         _ => Err(FormatError::Unsupported {
             at: Location::file(path),
             format,
