@@ -18,6 +18,7 @@
 mod cdf;
 pub mod cdf_json;
 pub mod cdf_xml;
+pub mod dominion_csv;
 pub mod dominion_json;
 mod error;
 mod json_util;
@@ -64,6 +65,7 @@ pub fn read_path(
         Format::CdfJson => cdf_json::read(path, options, election, sink),
         Format::CdfXml => cdf_xml::read(path, options, election, sink),
         Format::DominionJson => dominion_json::read(path, options, election, sink),
+        Format::DominionCsv => dominion_csv::read(path, options, election, sink),
         _ => Err(FormatError::Unsupported {
             at: Location::file(path),
             format,
