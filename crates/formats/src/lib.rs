@@ -17,9 +17,11 @@
 
 mod cdf;
 pub mod cdf_json;
+pub mod cdf_json_writer;
 pub mod cdf_xml;
 pub mod dominion_csv;
 pub mod dominion_json;
+pub mod dominion_json_writer;
 mod error;
 mod json_util;
 mod options;
