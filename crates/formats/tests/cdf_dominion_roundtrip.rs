@@ -178,6 +178,15 @@ fn cdf_round_trip(contests: &[ContestSpec], cards: &[CardSpec], election_first: 
     assert_eq!(got, want);
 }
 
+/// A contest without its ids: name, kind, seats, ranks, candidates.
+type ContestShape = (
+    String,
+    ContestKind,
+    u32,
+    Option<u32>,
+    Vec<(String, CandidateKind)>,
+);
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -209,7 +218,7 @@ proptest! {
         w.finish(&election).unwrap();
         let (got_election, got_cards) = read_back(&folder, Format::DominionJson);
         // Dominion numbers contests and candidates itself: compare all but external ids.
-        let shape = |e: &Election| -> Vec<(String, ContestKind, u32, Option<u32>, Vec<(String, CandidateKind)>)> {
+        let shape = |e: &Election| -> Vec<ContestShape> {
             e.contests
                 .iter()
                 .map(|c| {
