@@ -138,9 +138,14 @@ impl RankLayout {
 pub(crate) struct RankRowReader<'o> {
     options: &'o SourceOptions,
     file: Arc<str>,
-    stem: String,
+    file_name: String,
     contest: ContestId,
     layout: RankLayout,
+    /// Cards made so far (numbers the ids made when there is no id column).
+    cards: u64,
+    /// Whether a row with no text is a ballot (xlsx, as RCTab counts it) or
+    /// is skipped (csv blank lines).
+    keep_blank_rows: bool,
 }
 
 /// The cell text of column `i`, trimmed; "" when the row is shorter.
@@ -167,10 +172,21 @@ impl<'o> RankRowReader<'o> {
         RankRowReader {
             options,
             file: Arc::from(path.display().to_string()),
-            stem: file_stem(path),
+            file_name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string()),
             contest,
             layout,
+            cards: 0,
+            keep_blank_rows: false,
         }
+    }
+
+    /// Count rows with no text as ballots with no marks (RCTab counts every
+    /// row element of an xlsx sheet from the first vote row on).
+    pub fn keep_blank_rows(&mut self) {
+        self.keep_blank_rows = true;
     }
 
     /// The layout in use.
@@ -220,16 +236,23 @@ impl<'o> RankRowReader<'o> {
     }
 
     /// Read one row (1-based `row_number`) into a card. Returns `None` for
-    /// a row above `first_row` or a row with no text at all.
+    /// a row above `first_row`, and for a row with no text at all unless
+    /// blank rows are kept.
+    ///
+    /// Without an id column the card id is `<file name>-<k>`, `k` counting
+    /// the cards of the file from 1, as RCTab names ES&S records.
     pub fn card(
-        &self,
+        &mut self,
         row_number: u64,
         row: &[String],
         election: &mut Election,
     ) -> Result<Option<Card>, FormatError> {
-        if row_number < self.layout.first_row || row.iter().all(|c| c.trim().is_empty()) {
+        if row_number < self.layout.first_row
+            || (!self.keep_blank_rows && row.iter().all(|c| c.trim().is_empty()))
+        {
             return Ok(None);
         }
+        self.cards += 1;
         let end = self
             .layout
             .end_vote
@@ -270,7 +293,7 @@ impl<'o> RankRowReader<'o> {
             .map(|i| cell(row, i))
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
-            .unwrap_or_else(|| format!("{}-{}", self.stem, row_number));
+            .unwrap_or_else(|| format!("{}-{}", self.file_name, self.cards));
         let mut card = Card::new(CardId::new(id));
         card.precinct = self.layout.precinct.and_then(|i| non_empty(cell(row, i)));
         card.location.batch = self.layout.batch.and_then(|i| non_empty(cell(row, i)));
@@ -284,7 +307,7 @@ impl<'o> RankRowReader<'o> {
 
     /// Read one row and hand the card, if any, to the sink.
     pub fn row(
-        &self,
+        &mut self,
         row_number: u64,
         row: &[String],
         election: &mut Election,
