@@ -255,7 +255,8 @@ fn every_field_changes_the_encoding_except_the_source() {
     let e = election(&[0, 1, 2, 3, 4, 5]);
     let base = card(&e, &[(0, 1, 1), (3, 2, 1)], Some(2));
     let b = encode(&e, &base);
-    let changes: Vec<(&str, Box<dyn Fn(&mut Card)>)> = vec![
+    type Change = Box<dyn Fn(&mut Card)>;
+    let changes: Vec<(&str, Change)> = vec![
         ("id", Box::new(|c| c.id = CardId::new("other"))),
         ("ballot_id", Box::new(|c| c.ballot_id = Some("b".into()))),
         ("ballot_style", Box::new(|c| c.ballot_style = None)),
