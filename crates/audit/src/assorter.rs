@@ -148,7 +148,12 @@ pub fn plurality_mean(winner_votes: u64, loser_votes: u64, ballots: u64) -> f64 
 
 /// The mean of a supermajority assorter: `(V_w/(2s) + (N − V_valid)/2)/N`,
 /// where `V_valid` counts cards with exactly one valid vote in the contest.
-pub fn supermajority_mean(winner_votes: u64, valid_votes: u64, ballots: u64, share: Fraction) -> f64 {
+pub fn supermajority_mean(
+    winner_votes: u64,
+    valid_votes: u64,
+    ballots: u64,
+    share: Fraction,
+) -> f64 {
     let u = share.denominator as f64 / (2.0 * share.numerator as f64);
     (winner_votes as f64 * u + (ballots as f64 - valid_votes as f64) / 2.0) / ballots as f64
 }
@@ -212,7 +217,11 @@ pub struct ComparisonAssorter {
 
 impl ComparisonAssorter {
     /// The overstatement `ω = A(c) − A(b)` of one card.
-    pub fn overstatement(&self, reported: Reported<'_>, audited: Audited<'_>) -> Result<f64, RiskError> {
+    pub fn overstatement(
+        &self,
+        reported: Reported<'_>,
+        audited: Audited<'_>,
+    ) -> Result<f64, RiskError> {
         let contest = self.assorter.contest();
         let a_reported = match reported {
             Reported::Cvr(card) => {

@@ -107,7 +107,11 @@ fn check_alpha(alpha: f64) -> Result<(), RiskError> {
 
 impl BravoContest {
     /// A contest; checks that there are ballots and at least one loser.
-    pub fn new(ballots: u64, tallies: Vec<(String, u64)>, winners: usize) -> Result<BravoContest, RiskError> {
+    pub fn new(
+        ballots: u64,
+        tallies: Vec<(String, u64)>,
+        winners: usize,
+    ) -> Result<BravoContest, RiskError> {
         if ballots == 0 {
             return Err(contest_error("no ballots"));
         }
@@ -115,7 +119,9 @@ impl BravoContest {
             return Err(contest_error("no winners"));
         }
         if tallies.len() <= winners {
-            return Err(contest_error("contest must have candidates who did not win"));
+            return Err(contest_error(
+                "contest must have candidates who did not win",
+            ));
         }
         let mut seen = std::collections::BTreeSet::new();
         for (name, votes) in &tallies {
@@ -162,7 +168,10 @@ impl BravoContest {
     /// True when the last winner and the first loser are tied.
     pub fn is_tie(&self) -> bool {
         let ranked = self.ranked();
-        match (ranked.get(self.winners.wrapping_sub(1)), ranked.get(self.winners)) {
+        match (
+            ranked.get(self.winners.wrapping_sub(1)),
+            ranked.get(self.winners),
+        ) {
             (Some(w), Some(l)) => w.1 == l.1,
             _ => false,
         }
@@ -195,7 +204,11 @@ impl BravoContest {
         if n_l > 0 {
             ln_t += n_l as f64 * ((1.0 - s) / 0.5).ln();
         }
-        if ln_t.is_nan() { f64::NEG_INFINITY } else { ln_t }
+        if ln_t.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            ln_t
+        }
     }
 
     /// The risk of a (cumulative, all rounds) sample of votes per candidate.
@@ -375,11 +388,11 @@ pub fn bravo_sample_size(
     total_ballots: u64,
 ) -> u64 {
     let TwoWay {
-        p_wr,
         p_w2,
         plus,
         minus,
         threshold,
+        ..
     } = two_way(alpha, p_w, p_r, sample_w, sample_r);
     if threshold <= 0.0 {
         return 0;
@@ -418,13 +431,45 @@ pub fn bravo_sample_size(
         }
         size += 1;
     }
-    // account for votes for neither candidate
-    (size as f64 / p_wr).ceil() as u64
+    // account for votes for neither candidate: ⌈size/(p_w + p_r)⌉, with the
+    // sum of the two shares taken exactly (as Arlo's Decimal arithmetic
+    // does) so that a quotient that is an integer in f64 but not in exact
+    // arithmetic rounds the same way
+    exact_ceil_div(size, p_w, p_r)
+}
+
+/// `⌈n/(a + b)⌉` for positive finite doubles, computed exactly in integers.
+fn exact_ceil_div(n: u64, a: f64, b: f64) -> u64 {
+    use num_bigint::BigUint;
+    use num_traits::{Float, ToPrimitive, Zero};
+    let (ma, ea, _) = a.integer_decode();
+    let (mb, eb, _) = b.integer_decode();
+    // a + b = (ma 2^(ea−e) + mb 2^(eb−e)) 2^e with e = min(ea, eb)
+    let e = ea.min(eb);
+    let sum = (BigUint::from(ma) << (ea - e) as u32) + (BigUint::from(mb) << (eb - e) as u32);
+    if sum.is_zero() {
+        return n;
+    }
+    // n/(sum 2^e) = n 2^(−e)/sum
+    let (num, den) = if e < 0 {
+        (BigUint::from(n) << (-e) as u32, sum)
+    } else {
+        (BigUint::from(n), sum << e as u32)
+    };
+    let q = (&num + &den - 1u32) / &den;
+    q.to_u64().unwrap_or(u64::MAX)
 }
 
 /// Arlo's estimate (rounded to 2 decimals) of the probability that a round
 /// of `asn` ballots completes the audit (normal approximation).
-pub fn expected_prob(alpha: f64, p_w: f64, p_r: f64, sample_w: u64, sample_r: u64, asn: u64) -> f64 {
+pub fn expected_prob(
+    alpha: f64,
+    p_w: f64,
+    p_r: f64,
+    sample_w: u64,
+    sample_r: u64,
+    asn: u64,
+) -> f64 {
     let TwoWay {
         p_wr,
         p_w2,
@@ -462,7 +507,8 @@ pub fn binomial_ppf(q: f64, n: u64, p: f64) -> u64 {
     let mut cdf = 0.0;
     for k in 0..=n {
         let kf = k as f64;
-        let ln_pmf = ln_n_fact - ln_gamma(kf + 1.0) - ln_gamma(nf - kf + 1.0) + kf * lp + (nf - kf) * lq;
+        let ln_pmf =
+            ln_n_fact - ln_gamma(kf + 1.0) - ln_gamma(nf - kf + 1.0) + kf * lp + (nf - kf) * lq;
         cdf += ln_pmf.exp();
         if cdf >= q {
             return k;

@@ -50,7 +50,9 @@ impl MacroContest {
                 }
                 let margin = (v_w - v_l) as f64;
                 // MACRO §3: ((v_wp − v_ℓp) + b_p)/V_wℓ
-                let u_p = (Self::votes(reported, w) - Self::votes(reported, l) + reported.ballots as f64) / margin;
+                let u_p = (Self::votes(reported, w) - Self::votes(reported, l)
+                    + reported.ballots as f64)
+                    / margin;
                 u = u.max(u_p);
             }
         }
@@ -147,6 +149,10 @@ impl MacroContest {
             return 1;
         }
         let n = (alpha.ln() / (1.0 - 1.0 / total).ln()).ceil();
-        if n.is_nan() { batches } else { (n as u64).min(batches) }
+        if n.is_nan() {
+            batches
+        } else {
+            (n as u64).min(batches)
+        }
     }
 }

@@ -204,7 +204,12 @@ impl NonnegMean {
             }
         };
         param("upper", u, u > 0.0, "a positive number")?;
-        param("null-mean", t, t > 0.0 && t < u, "strictly between 0 and upper")?;
+        param(
+            "null-mean",
+            t,
+            t > 0.0 && t < u,
+            "strictly between 0 and upper",
+        )?;
         if let Some(n) = size {
             param("population", n as f64, n > 0, "a positive whole number")?;
         }
@@ -213,7 +218,12 @@ impl NonnegMean {
                 param("eta", eta, eta > t && eta <= u, "in (null-mean, upper]")?;
             }
             RiskFunction::Alpha(Estimator::ShrinkTrunc(s)) => {
-                param("eta", s.eta, s.eta > t && s.eta <= u, "in (null-mean, upper]")?;
+                param(
+                    "eta",
+                    s.eta,
+                    s.eta > t && s.eta <= u,
+                    "in (null-mean, upper]",
+                )?;
                 param("d", s.d, s.d >= 0.0, "nonnegative")?;
                 param("f", s.f, s.f >= 0.0, "nonnegative")?;
                 param("minsd", s.minsd, s.minsd > 0.0, "positive")?;
@@ -222,7 +232,12 @@ impl NonnegMean {
                 }
             }
             RiskFunction::Betting(Bet::Fixed { lambda }) => {
-                param("lambda", lambda, lambda >= 0.0 && lambda <= 1.0 / t, "in [0, 1/null-mean]")?;
+                param(
+                    "lambda",
+                    lambda,
+                    lambda >= 0.0 && lambda <= 1.0 / t,
+                    "in [0, 1/null-mean]",
+                )?;
             }
             RiskFunction::Betting(Bet::Agrapa {
                 lambda,
@@ -230,9 +245,19 @@ impl NonnegMean {
                 c_max,
                 c_grow,
             }) => {
-                param("lambda", lambda, lambda >= 0.0 && lambda <= 1.0 / t, "in [0, 1/null-mean]")?;
+                param(
+                    "lambda",
+                    lambda,
+                    lambda >= 0.0 && lambda <= 1.0 / t,
+                    "in [0, 1/null-mean]",
+                )?;
                 param("c-grapa-0", c_0, c_0 > 0.0 && c_0 < 1.0, "in (0, 1)")?;
-                param("c-grapa-max", c_max, c_max > 0.0 && c_max < 1.0, "in (0, 1)")?;
+                param(
+                    "c-grapa-max",
+                    c_max,
+                    c_max > 0.0 && c_max < 1.0,
+                    "in (0, 1)",
+                )?;
                 param("c-grapa-grow", c_grow, c_grow >= 0.0, "nonnegative")?;
             }
             RiskFunction::KaplanMarkov { g } => param("g", g, g >= 0.0, "nonnegative")?,

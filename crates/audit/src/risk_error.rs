@@ -52,7 +52,9 @@ pub enum RiskError {
     },
     /// The reported card (CVR) does not hold the contest, so with card-style
     /// data it is not an eligible sample for that contest.
-    #[error("card {card} does not contain the contest; with card-style data it is not a sample for it")]
+    #[error(
+        "card {card} does not contain the contest; with card-style data it is not a sample for it"
+    )]
     CardNotEligible {
         /// The card's id.
         card: String,

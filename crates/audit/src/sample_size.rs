@@ -20,9 +20,12 @@ pub fn sample_size(test: &NonnegMean, pilot: &[f64], alpha: f64) -> Result<u64, 
             expected: "strictly between 0 and 1",
         });
     }
-    let n = test.population.size.ok_or(RiskError::NeedsFinitePopulation {
-        method: "sample_size",
-    })?;
+    let n = test
+        .population
+        .size
+        .ok_or(RiskError::NeedsFinitePopulation {
+            method: "sample_size",
+        })?;
     if pilot.is_empty() {
         return Err(RiskError::Parameter {
             name: "values",

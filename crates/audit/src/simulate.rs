@@ -100,7 +100,13 @@ pub struct Simulation {
 impl Simulation {
     /// A comparison audit of an assertion with margin `v`, ALPHA or another
     /// risk function, population `N`.
-    pub fn comparison(margin: f64, population: Option<u64>, p1: f64, p2: f64, function: RiskFunction) -> Simulation {
+    pub fn comparison(
+        margin: f64,
+        population: Option<u64>,
+        p1: f64,
+        p2: f64,
+        function: RiskFunction,
+    ) -> Simulation {
         let upper = Scenario::comparison_upper(margin, 1.0);
         Simulation {
             test: NonnegMean::new(
@@ -128,7 +134,11 @@ fn audit_seed(seed: u64, contest: u64, trial: u64) -> u64 {
 fn run_one(sim: &Simulation, alpha: f64, seed: u64) -> Result<u64, RiskError> {
     let mut rng = SplitMix64::new(seed);
     let mut mart = sim.test.start()?;
-    let limit = sim.test.population.size.map_or(sim.max_draws, |n| n.min(sim.max_draws));
+    let limit = sim
+        .test
+        .population
+        .size
+        .map_or(sim.max_draws, |n| n.min(sim.max_draws));
     for j in 1..=limit {
         mart.push(sim.scenario.draw(&mut rng))?;
         if mart.p_value() <= alpha {
@@ -139,8 +149,15 @@ fn run_one(sim: &Simulation, alpha: f64, seed: u64) -> Result<u64, RiskError> {
 }
 
 /// Sample sizes of `trials` simulated audits of one contest.
-pub fn simulate(sim: &Simulation, alpha: f64, trials: u64, seed: u64) -> Result<Vec<u64>, RiskError> {
-    (0..trials).map(|t| run_one(sim, alpha, audit_seed(seed, 0, t))).collect()
+pub fn simulate(
+    sim: &Simulation,
+    alpha: f64,
+    trials: u64,
+    seed: u64,
+) -> Result<Vec<u64>, RiskError> {
+    (0..trials)
+        .map(|t| run_one(sim, alpha, audit_seed(seed, 0, t)))
+        .collect()
 }
 
 /// The `q` quantile (nearest rank: the smallest size such that at least a
@@ -155,7 +172,13 @@ pub fn quantile(sizes: &[u64], q: f64) -> u64 {
 /// For each contest, the `q` quantile of the sample sizes of `trials`
 /// simulated audits; contests and trials run in parallel, and the result
 /// does not depend on the number of threads.
-pub fn sample_sizes(contests: &[Simulation], alpha: f64, trials: u64, q: f64, seed: u64) -> Result<Vec<u64>, RiskError> {
+pub fn sample_sizes(
+    contests: &[Simulation],
+    alpha: f64,
+    trials: u64,
+    q: f64,
+    seed: u64,
+) -> Result<Vec<u64>, RiskError> {
     contests
         .par_iter()
         .enumerate()

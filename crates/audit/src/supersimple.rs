@@ -72,7 +72,12 @@ pub struct SampledBallot {
 
 impl ComparisonContest {
     /// A contest from reported tallies: `winners` is the number of winners.
-    pub fn from_tallies(ballots: u64, tallies: &[u64], winners: usize, gamma: f64) -> Result<ComparisonContest, RiskError> {
+    pub fn from_tallies(
+        ballots: u64,
+        tallies: &[u64],
+        winners: usize,
+        gamma: f64,
+    ) -> Result<ComparisonContest, RiskError> {
         if ballots == 0 {
             return Err(RiskError::Contest {
                 reason: "no ballots".into(),
@@ -135,7 +140,11 @@ impl ComparisonContest {
     /// Ballots still to draw: the initial size when `observed` is `None`,
     /// otherwise (Arlo's rule) the stopping size for the observed
     /// overstatement rates in `sampled` ballots minus `sampled`.
-    pub fn sample_size(&self, alpha: f64, observed: Option<(Discrepancies, u64)>) -> Result<u64, RiskError> {
+    pub fn sample_size(
+        &self,
+        alpha: f64,
+        observed: Option<(Discrepancies, u64)>,
+    ) -> Result<u64, RiskError> {
         if !(alpha > 0.0 && alpha < 1.0) {
             return Err(RiskError::Parameter {
                 name: "risk-limit",

@@ -24,12 +24,22 @@ const KM_DATA: [f64; 6] = [1.0, 1.0, 1.0, 1.0, 1.0, 0.0];
 
 #[test]
 fn kaplan_markov_ones_line_86() {
-    check(RiskFunction::KaplanMarkov { g: 0.0 }, true, &[1.0; 5], 0.03125);
+    check(
+        RiskFunction::KaplanMarkov { g: 0.0 },
+        true,
+        &[1.0; 5],
+        0.03125,
+    );
 }
 
 #[test]
 fn kaplan_markov_padded_line_89() {
-    check(RiskFunction::KaplanMarkov { g: 0.1 }, true, &KM_DATA, (1.1f64 / 0.6).powi(-5));
+    check(
+        RiskFunction::KaplanMarkov { g: 0.1 },
+        true,
+        &KM_DATA,
+        (1.1f64 / 0.6).powi(-5),
+    );
 }
 
 #[test]
@@ -44,12 +54,22 @@ fn kaplan_markov_not_random_order_line_91() {
 
 #[test]
 fn kaplan_wald_padded_line_106() {
-    check(RiskFunction::KaplanWald { g: 0.1 }, true, &KM_DATA, 1.9f64.powi(-5));
+    check(
+        RiskFunction::KaplanWald { g: 0.1 },
+        true,
+        &KM_DATA,
+        1.9f64.powi(-5),
+    );
 }
 
 #[test]
 fn kaplan_wald_not_random_order_line_108() {
-    check(RiskFunction::KaplanWald { g: 0.1 }, false, &KM_DATA, 1.9f64.powi(-5) * 10.0);
+    check(
+        RiskFunction::KaplanWald { g: 0.1 },
+        false,
+        &KM_DATA,
+        1.9f64.powi(-5) * 10.0,
+    );
 }
 
 fn alpha_fixed_sample_size(value: f64) -> u64 {
@@ -108,5 +128,10 @@ fn alpha_term_matches_definition_infinite_population() {
         t *= v * eta / 0.5 + (1.0 - v) * (1.0 - eta) / 0.5;
         t_max = t_max.max(t);
     }
-    check(RiskFunction::Alpha(Estimator::Fixed { eta }), true, &x, (1.0 / t_max).min(1.0));
+    check(
+        RiskFunction::Alpha(Estimator::Fixed { eta }),
+        true,
+        &x,
+        (1.0 / t_max).min(1.0),
+    );
 }
