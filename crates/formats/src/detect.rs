@@ -188,11 +188,7 @@ fn detect_xml(path: &Path, text: &str, ext: &str) -> Result<Format, FormatError>
 fn is_abif_ballot(line: &str) -> bool {
     let line = line.trim();
     match line.split_once(':') {
-        Some((n, rest)) => {
-            !n.trim().is_empty()
-                && n.trim().chars().all(|c| c.is_ascii_digit())
-                && (rest.contains('>') || rest.contains('=') || !rest.contains(','))
-        }
+        Some((n, _)) => !n.trim().is_empty() && n.trim().chars().all(|c| c.is_ascii_digit()),
         None => false,
     }
 }
