@@ -234,3 +234,42 @@ fn treat_blank_as_undeclared_write_in_case() {
         ["6|-|-|7|2:B 3:C 4:A", "9|-|-|10|1:C 2:OVERVOTE 3:B"]
     );
 }
+
+#[test]
+fn conversions_from_ess_matches_rctab_cvr_ids_and_rankings() {
+    // RCTab's own conversion of `_shared/simple_ess_cvr.xlsx`: its CVR ids
+    // and the ranks (RCTab writes `undervote` for an empty rank).
+    let Some(data) = data() else { return };
+    let case = data.join("rctab/conversions_from_ess");
+    let s = ess_common::rctab_sources(&case).remove(0);
+    let (election, cards) = read_all(&s.path, s.format.unwrap(), &s.options).unwrap();
+    let expected = std::fs::read_to_string(case.join("conversions_from_ess_expected.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = expected
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(cards.len(), rows.len());
+    for (card, row) in cards.iter().zip(&rows) {
+        assert_eq!(card.id.as_str(), row[3]);
+        let ranks: Vec<String> = (1..=3)
+            .map(|r| {
+                let names: Vec<String> = card.contests[0]
+                    .at_rank(r)
+                    .map(|m| match m.choice {
+                        Choice::Candidate(c) => {
+                            election.contests[0].candidate(c).unwrap().name.clone()
+                        }
+                        Choice::Overvote => "overvote".into(),
+                    })
+                    .collect();
+                if names.is_empty() {
+                    "undervote".into()
+                } else {
+                    names.join("|")
+                }
+            })
+            .collect();
+        assert_eq!(ranks, row[9..12], "{}", card.id);
+    }
+}
