@@ -122,5 +122,6 @@ fn truncated_xlsx_is_truncated() {
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
     check_err(&cut, "truncated");
     let err = ess_common::read_all(&cut, Format::EssXlsx, &Default::default()).unwrap_err();
+    assert!(matches!(err, FormatError::Truncated { .. }), "{err}");
     assert!(err.to_string().contains("cut.xlsx"), "{err}");
 }
