@@ -228,6 +228,22 @@ fn treat_blank_as_undeclared_write_in_case() {
         })
         .map(|c| show(&election, c))
         .collect();
+    // RCTab's round 1: A 2, B 2, C 2, D 1, Undeclared Write-ins 5 (each
+    // ballot counts for its first marked rank).
+    let mut first: std::collections::BTreeMap<String, u32> = Default::default();
+    for c in &cards {
+        let m = c.contests[0].marks[0];
+        let Choice::Candidate(id) = m.choice else {
+            panic!("{c:?}")
+        };
+        *first
+            .entry(contest.candidate(id).unwrap().name.clone())
+            .or_default() += 1;
+    }
+    let want: Vec<(String, u32)> = [("A", 2), ("B", 2), ("C", 2), ("D", 1), ("UWI", 5)]
+        .map(|(n, v)| (n.to_owned(), v))
+        .to_vec();
+    assert_eq!(first.into_iter().collect::<Vec<_>>(), want);
     // Ballot 6 has `undervote` at rank 1, ballot 9 at rank 4.
     assert_eq!(
         short,
