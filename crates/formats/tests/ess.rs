@@ -62,8 +62,8 @@ fn ess_csv_cell_labels_and_columns() {
             "B-2|P1|box7|3|1:OVERVOTE 2:Alice",
             // "UWI" is the undeclared write-in; "Carol|Bob" two names at rank 2.
             "B-3|P2|box8|4|1:UWI 2:Bob 2:Carol 3:Alice",
-            // No id: the file name and the card's number in the file, as RCTab.
-            "labels.csv-4|P2|box8|5|",
+            // Nothing marked: an undervote, kept.
+            "B-4|P2|box8|5|",
             // Blank line skipped; a duplicate is kept for the rules to judge.
             "B-5|-|-|6|1:Bob 2:Bob 3:Alice",
         ],
@@ -94,7 +94,7 @@ fn ess_csv_uwi_candidate_kind_and_blank_as_uwi() {
     // B-2's empty third rank and the all-blank row's three ranks are UWI.
     let shown: Vec<String> = cards.iter().map(|c| show(&election, c)).collect();
     assert_eq!(shown[1], "B-2|P1|box7|3|1:OVERVOTE 2:Alice 3:UWI");
-    assert_eq!(shown[3], "labels.csv-4|P2|box8|5|1:UWI 2:UWI 3:UWI");
+    assert_eq!(shown[3], "B-4|P2|box8|5|1:UWI 2:UWI 3:UWI");
 }
 
 #[test]
@@ -107,6 +107,21 @@ fn ess_bad_options_and_files_are_errors() {
     assert!(err.to_string().contains("firstVoteColumnIndex"), "{err}");
     let err = read_all(&testdata("ess/missing.xlsx"), Format::EssXlsx, &labels()).unwrap_err();
     assert!(matches!(err, FormatError::Io { .. }), "{err}");
+    // A ballot row without its id, when an id column is given (RCTab refuses it too).
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("noid.csv");
+    std::fs::write(&p, "id,1st,2nd\nA,x,y\n,y,x\n").unwrap();
+    let options = SourceOptions {
+        id_column: Some(1),
+        ..SourceOptions::default()
+    };
+    let err = read_all(&p, Format::EssCsv, &options).unwrap_err();
+    assert!(matches!(err, FormatError::MissingField { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("noid.csv, record 3, field \"id (column 1)\""),
+        "{err}"
+    );
     // A csv given as xlsx names the file and the format.
     let err = read_all(&testdata("ess/labels.csv"), Format::EssXlsx, &labels()).unwrap_err();
     assert!(err.to_string().contains("labels.csv"), "{err}");
