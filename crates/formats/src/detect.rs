@@ -187,7 +187,7 @@ fn detect_xml(path: &Path, text: &str, ext: &str) -> Result<Format, FormatError>
 /// True for an ABIF ballot line `N: ...`.
 fn is_abif_ballot(line: &str) -> bool {
     let line = line.trim();
-    match line.split_once(':') {
+    match line.split_once([':', '*']) {
         Some((n, _)) => !n.trim().is_empty() && n.trim().chars().all(|c| c.is_ascii_digit()),
         None => false,
     }
@@ -227,9 +227,13 @@ fn detect_text(path: &Path, text: &str, ext: &str) -> Result<Format, FormatError
         ));
     }
     // ABIF: comments, metadata, declarations and `N: A>B` lines.
-    let abif_ok = content.iter().all(|l| {
+    let abif_ok = content.iter().enumerate().all(|(i, l)| {
         let l = l.trim();
-        l.starts_with('#') || l.starts_with('{') || l.starts_with('=') || is_abif_ballot(l)
+        let declaration = l.starts_with('=')
+            || (!l.starts_with(|c: char| c.is_ascii_digit())
+                && (l.contains(":[") || l.contains(": [") || l.contains(":\"")));
+        let header = i == 0 && (l == "ABIF" || l.starts_with("ABIF "));
+        header || l.starts_with('#') || l.starts_with('{') || declaration || is_abif_ballot(l)
     });
     if ext == "abif" || (abif_ok && content.iter().any(|l| is_abif_ballot(l))) {
         if abif_ok {
