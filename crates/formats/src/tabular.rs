@@ -121,16 +121,18 @@ impl RankLayout {
         })
     }
 
-    /// Narrow the rank columns with the header row: they end at the first
-    /// header that is not a rank header (see [`is_rank_header`]).
+    /// Fix the rank columns with the header row: they end at the first
+    /// header that is not a rank header (see [`is_rank_header`]) or at the
+    /// header's last column; shorter rows have blank trailing ranks.
     pub fn apply_header(&mut self, header: &[String]) {
         let end = header
             .iter()
             .enumerate()
             .skip(self.first_vote)
             .find(|(_, h)| !is_rank_header(h))
-            .map(|(i, _)| i);
-        self.end_vote = end;
+            .map(|(i, _)| i)
+            .unwrap_or(header.len());
+        self.end_vote = Some(end);
     }
 }
 
@@ -287,13 +289,21 @@ impl<'o> RankRowReader<'o> {
                 }
             }
         }
-        let id = self
-            .layout
-            .id
-            .map(|i| cell(row, i))
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("{}-{}", self.file_name, self.cards));
+        // An id column that is given must hold an id on every ballot row
+        // (RCTab refuses the file otherwise).
+        let id = match self.layout.id {
+            Some(i) => {
+                let id = cell(row, i);
+                if id.is_empty() {
+                    return Err(FormatError::MissingField {
+                        at: Location::record(Path::new(&*self.file), row_number)
+                            .field(format!("id (column {})", i + 1)),
+                    });
+                }
+                id.to_owned()
+            }
+            None => format!("{}-{}", self.file_name, self.cards),
+        };
         let mut card = Card::new(CardId::new(id));
         card.precinct = self.layout.precinct.and_then(|i| non_empty(cell(row, i)));
         card.location.batch = self.layout.batch.and_then(|i| non_empty(cell(row, i)));
@@ -320,9 +330,10 @@ impl<'o> RankRowReader<'o> {
     }
 }
 
-/// Call `each(line, cells)` for every record of a CSV file, with the
-/// 1-based line the record starts on. Blank lines are skipped by the `csv`
-/// crate; the line numbers still point at the file's own lines.
+/// Call `each(record, cells)` for every record of a CSV file, with the
+/// 1-based record number (the header row is record 1). Blank lines are
+/// skipped by the `csv` crate and not numbered. (The `csv` crate's own line
+/// positions lag by one after CRLF line ends, so records are counted here.)
 pub(crate) fn for_each_csv_row(
     path: &Path,
     mut each: impl FnMut(u64, &[String]) -> Result<(), FormatError>,
@@ -334,13 +345,13 @@ pub(crate) fn for_each_csv_row(
         .from_reader(std::io::BufReader::new(file));
     let mut record = csv::StringRecord::new();
     let mut row: Vec<String> = Vec::new();
-    let mut last_line = 0u64;
+    let mut number = 0u64;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {
-                let line = record.position().map(|p| p.line()).unwrap_or(last_line + 1);
-                last_line = line;
+                number += 1;
+                let line = number;
                 row.clear();
                 row.extend(
                     record
@@ -350,8 +361,7 @@ pub(crate) fn for_each_csv_row(
                 each(line, &row)?;
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
-                let at = Location::record(path, line);
+                let at = Location::record(path, number + 1);
                 return Err(match e.kind() {
                     csv::ErrorKind::Io(_) => FormatError::invalid(at, format!("cannot read: {e}")),
                     csv::ErrorKind::Utf8 { .. } => {

@@ -15,7 +15,10 @@ const NO_EXPECTED: &[(&str, &str)] = &[
     // RCTab refuses the tabulation (ballot 1 ranks 4 > maxRankingsAllowed 3).
     ("max_ranking_enforcement", "refused by RCTab at tabulation"),
     ("invalid_sources_test", "RCTab refuses the configuration"),
-    ("sample_interactive_tiebreak", "needs an interactive tiebreak; no expected output"),
+    (
+        "sample_interactive_tiebreak",
+        "needs an interactive tiebreak; no expected output",
+    ),
 ];
 
 #[test]

@@ -128,7 +128,10 @@ pub fn expected_total(case_dir: &Path) -> Option<u64> {
     let cdf = case_dir.join(format!("{name}_expected_cdf_cvr.json"));
     if let Ok(bytes) = std::fs::read(&cdf) {
         let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-        return v.get("CVR").and_then(|c| c.as_array()).map(|a| a.len() as u64);
+        return v
+            .get("CVR")
+            .and_then(|c| c.as_array())
+            .map(|a| a.len() as u64);
     }
     for suffix in [
         "_expected_summary.json",
