@@ -1,6 +1,9 @@
 //! `canvass`: count, reconcile, commit, audit and verify elections from their
 //! records. A thin shell over the library crates.
 
+mod cmd_commit;
+mod cmd_keys;
+
 use clap::{Parser, Subcommand};
 
 /// Election verification from paper and machine records.
@@ -12,9 +15,21 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Manage the Ed25519 keys that sign checkpoints.
+    Keys(cmd_keys::KeysArgs),
+    /// Commit to cast vote records: a Merkle root over their canonical encoding.
+    Commit(cmd_commit::CommitArgs),
+    /// Benchmark the commitment on synthetic cards.
+    #[command(hide = true)]
+    BenchCommit(cmd_commit::BenchCommitArgs),
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Keys(args) => cmd_keys::run(args),
+        Command::Commit(args) => cmd_commit::run(args),
+        Command::BenchCommit(args) => cmd_commit::run_bench(args),
+    }
 }
