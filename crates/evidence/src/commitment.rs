@@ -29,6 +29,18 @@ pub fn card_leaf_hash(election: &Election, card: &Card) -> Result<Hash, Evidence
     Ok(leaf_hash(&buf))
 }
 
+/// Verify that `card` is card `proof.leaf_index` of the commitment with
+/// `root` (RFC 9162 §2.1.3.2 over the card's canonical encoding).
+pub fn verify_card_inclusion(
+    election: &Election,
+    card: &Card,
+    proof: &InclusionProof,
+    root: &Hash,
+) -> Result<(), EvidenceError> {
+    let leaf = card_leaf_hash(election, card)?;
+    crate::inclusion_proof::verify_inclusion(proof, &leaf, root)
+}
+
 /// The leaf hashes of many cards, computed on all cores, in card order.
 pub fn card_leaf_hashes(election: &Election, cards: &[Card]) -> Result<Vec<Hash>, EvidenceError> {
     cards
