@@ -139,6 +139,31 @@ impl Frontier {
         observed
     }
 
+    /// Append a perfect subtree of `2^height` leaves given by its root, when
+    /// the size is a multiple of `2^height` (so the subtree sits where the
+    /// RFC 9162 recursion puts it); the same as appending its leaves one by
+    /// one. Returns false, and changes nothing, when the size is not aligned.
+    pub fn push_subtree(&mut self, root: Hash, height: u32) -> bool {
+        let Some(leaves) = 1u64.checked_shl(height) else {
+            return false;
+        };
+        if !self.size.is_multiple_of(leaves) {
+            return false;
+        }
+        let mut node = root;
+        let mut carry = self.size >> height;
+        while carry & 1 == 1 {
+            match self.peaks.pop() {
+                Some(left) => node = node_hash(&left, &node),
+                None => break, // unreachable: one peak per one-bit of size
+            }
+            carry >>= 1;
+        }
+        self.peaks.push(node);
+        self.size += leaves;
+        true
+    }
+
     /// `MTH` of the leaves appended so far.
     pub fn root(&self) -> Hash {
         let mut peaks = self.peaks.iter().rev();
@@ -286,6 +311,24 @@ mod tests {
             assert_eq!(tree.root(), root_of(tree.leaf_hashes()), "size {i}");
             tree.push_data(&i.to_be_bytes());
         }
+    }
+
+    #[test]
+    fn pushing_a_subtree_equals_pushing_its_leaves() {
+        let leaves: Vec<Hash> = (0..200u32).map(|i| leaf_hash(&i.to_le_bytes())).collect();
+        let mut one_by_one = Frontier::new();
+        let mut by_subtree = Frontier::new();
+        for (i, chunk) in leaves.chunks(8).enumerate() {
+            for leaf in chunk {
+                one_by_one.push(*leaf);
+            }
+            assert!(by_subtree.push_subtree(root_of(chunk), 3), "chunk {i}");
+            assert_eq!(by_subtree, one_by_one, "chunk {i}");
+        }
+        let mut f = Frontier::new();
+        f.push(leaves[0]);
+        assert!(!f.push_subtree(leaves[1], 1), "unaligned");
+        assert_eq!(f.size(), 1);
     }
 
     #[test]
