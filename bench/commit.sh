@@ -29,22 +29,27 @@ echo "== writing $cards canonical cards to $file"
 "$bin" bench-commit --cards "$cards" --write "$file" | grep -E "^(cards|root|wrote)"
 ls -l "$file"
 
+# Wall-clock figures depend on what else the machine runs; /usr/bin/time
+# also reports the CPU seconds (user + sys), which do not.
+timefmt="wall %e s, cpu %U s user + %S s sys, max RSS %M KB"
+
 echo "== canvass bench-commit --cards $cards (timed run)"
-out="$("$bin" bench-commit --cards "$cards")"
+out="$(/usr/bin/time -f "process: $timefmt" "$bin" bench-commit --cards "$cards" 2>&1)"
 echo "$out"
 commit_s="$(echo "$out" | awk '/^encode \+ hash \+ root:/ {print $6}')"
 
 echo "== sha256sum over the same bytes"
 cat "$file" > /dev/null # warm the page cache
 start="$(date +%s.%N)"
-sha256sum "$file"
+/usr/bin/time -f "sha256sum: $timefmt" sha256sum "$file"
 end="$(date +%s.%N)"
 sha_s="$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')"
-echo "sha256sum: $sha_s s"
+echo "sha256sum wall: $sha_s s"
 
 awk -v c="$commit_s" -v s="$sha_s" 'BEGIN {
-  printf "commitment (encode + hash + root, all cores) / sha256sum (1 core) = %.3f / %.3f = %.2f\n", c, s, c / s
+  printf "commitment (encode + hash + root, all cores) / sha256sum (1 core), wall: %.3f / %.3f = %.2f\n", c, s, c / s
 }'
+uptime
 
 if [[ "${KEEP:-0}" != "1" ]]; then
   rm -f "$file"

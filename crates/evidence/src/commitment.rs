@@ -115,7 +115,9 @@ impl CardCommitter {
                 .par_chunks(SLICE)
                 .map(|cards| Ok(root_of(&card_leaf_hashes_here(election, cards)?)))
                 .collect::<Result<_, EvidenceError>>()?;
-            self.pending.clear();
+            // Free the cards on all cores too (millions of small strings).
+            std::mem::take(&mut self.pending).into_par_iter().for_each(drop);
+            self.pending.reserve(CHUNK);
             if self
                 .frontier
                 .push_subtree(root_of(&roots), CHUNK.trailing_zeros())
