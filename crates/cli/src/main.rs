@@ -1,6 +1,9 @@
 //! `canvass`: count, reconcile, commit, audit and verify elections from their
 //! records. A thin shell over the library crates.
 
+mod cmd_commit;
+mod cmd_keys;
+
 use clap::{Parser, Subcommand};
 
 mod cmd_convert;
@@ -17,11 +20,21 @@ struct Cli {
 enum Command {
     /// Convert cast vote records to NIST CDF JSON or a Dominion export.
     Convert(cmd_convert::ConvertArgs),
+    /// Manage the Ed25519 keys that sign checkpoints.
+    Keys(cmd_keys::KeysArgs),
+    /// Commit to cast vote records: a Merkle root over their canonical encoding.
+    Commit(cmd_commit::CommitArgs),
+    /// Benchmark the commitment on synthetic cards.
+    #[command(hide = true)]
+    BenchCommit(cmd_commit::BenchCommitArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Convert(args) => cmd_convert::run(args),
+        Command::Keys(args) => cmd_keys::run(args),
+        Command::Commit(args) => cmd_commit::run(args),
+        Command::BenchCommit(args) => cmd_commit::run_bench(args),
     }
 }

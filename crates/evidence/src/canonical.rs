@@ -390,7 +390,7 @@ pub fn encode_card(
                 None => out.extend_from_slice(b"{\"overvote\":true"),
             }
             out.extend_from_slice(b",\"rank\":");
-            out.extend_from_slice(rank.to_string().as_bytes());
+            write_u64(u64::from(*rank), out);
             out.push(b'}');
         }
         out.extend_from_slice(b"]}");
@@ -403,7 +403,7 @@ pub fn encode_card(
     write_opt_string(loc.imprinted_id.as_deref(), out);
     out.extend_from_slice(b",\"position\":");
     match loc.position {
-        Some(p) if p <= MAX_SAFE_INTEGER => out.extend_from_slice(p.to_string().as_bytes()),
+        Some(p) if p <= MAX_SAFE_INTEGER => write_u64(p, out),
         Some(p) => {
             return Err(EvidenceError::NotCanonical {
                 path: format!("card {:?}.position", card.id.as_str()),
@@ -420,6 +420,23 @@ pub fn encode_card(
     write_string(CARD_ENCODING, out);
     out.push(b'}');
     Ok(())
+}
+
+/// Write an unsigned integer in decimal (ECMAScript form for integers), without allocating.
+fn write_u64(mut v: u64, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(b) = buf.get_mut(i) {
+            *b = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(buf.get(i..).unwrap_or_default());
 }
 
 fn write_opt_string(s: Option<&str>, out: &mut Vec<u8>) {

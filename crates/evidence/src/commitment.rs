@@ -12,7 +12,7 @@
 use crate::EvidenceError;
 use crate::canonical::{CARD_ENCODING, canonical_json, encode_card};
 use crate::inclusion_proof::InclusionProof;
-use crate::merkle::{Frontier, Hash, MerkleTree, leaf_hash};
+use crate::merkle::{Frontier, Hash, MerkleTree, leaf_hash, root_of};
 use canvass_model::{Card, Election};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,18 @@ pub fn card_leaf_hash(election: &Election, card: &Card) -> Result<Hash, Evidence
     Ok(leaf_hash(&buf))
 }
 
+/// Verify that `card` is card `proof.leaf_index` of the commitment with
+/// `root` (RFC 9162 §2.1.3.2 over the card's canonical encoding).
+pub fn verify_card_inclusion(
+    election: &Election,
+    card: &Card,
+    proof: &InclusionProof,
+    root: &Hash,
+) -> Result<(), EvidenceError> {
+    let leaf = card_leaf_hash(election, card)?;
+    crate::inclusion_proof::verify_inclusion(proof, &leaf, root)
+}
+
 /// The leaf hashes of many cards, computed on all cores, in card order.
 pub fn card_leaf_hashes(election: &Election, cards: &[Card]) -> Result<Vec<Hash>, EvidenceError> {
     cards
@@ -40,6 +52,18 @@ pub fn card_leaf_hashes(election: &Election, cards: &[Card]) -> Result<Vec<Hash>
                 Ok(leaf_hash(buf))
             },
         )
+        .collect()
+}
+
+/// The leaf hashes of a few cards, on the current thread.
+fn card_leaf_hashes_here(election: &Election, cards: &[Card]) -> Result<Vec<Hash>, EvidenceError> {
+    let mut buf = Vec::with_capacity(512);
+    cards
+        .iter()
+        .map(|card| {
+            encode_card(election, card, &mut buf)?;
+            Ok(leaf_hash(&buf))
+        })
         .collect()
 }
 
@@ -79,6 +103,32 @@ impl CardCommitter {
 
     /// Encode and hash the pending cards (on all cores) and append them.
     pub fn flush(&mut self, election: &Election) -> Result<(), EvidenceError> {
+        let aligned = self.frontier.size().is_multiple_of(CHUNK as u64);
+        if self.tree.is_none() && self.pending.len() == CHUNK && aligned {
+            // A whole aligned chunk is a perfect subtree (RFC 9162 §2.1.1
+            // splits it evenly all the way down), so its interior nodes can
+            // be hashed on all cores too: each thread hashes the leaves and
+            // the perfect subtree of a slice of SLICE cards.
+            const SLICE: usize = 1 << 10;
+            let roots: Vec<Hash> = self
+                .pending
+                .par_chunks(SLICE)
+                .map(|cards| Ok(root_of(&card_leaf_hashes_here(election, cards)?)))
+                .collect::<Result<_, EvidenceError>>()?;
+            // Free the cards on all cores too (millions of small strings).
+            std::mem::take(&mut self.pending).into_par_iter().for_each(drop);
+            self.pending.reserve(CHUNK);
+            if self
+                .frontier
+                .push_subtree(root_of(&roots), CHUNK.trailing_zeros())
+            {
+                return Ok(());
+            }
+            return Err(EvidenceError::SizeOutOfRange {
+                size: self.frontier.size(),
+                available: self.frontier.size(),
+            }); // unreachable: alignment was checked above
+        }
         let hashes = card_leaf_hashes(election, &self.pending)?;
         self.pending.clear();
         self.push_leaf_hashes(&hashes);
@@ -185,7 +235,6 @@ pub fn sha256_reader(mut reader: impl Read) -> std::io::Result<(Hash, u64)> {
 mod tests {
     use super::*;
     use crate::inclusion_proof::verify_inclusion;
-    use crate::merkle::root_of;
     use canvass_model::{CardId, Choice, ContestKind, ContestVotes, Mark};
 
     fn election_and_cards(n: usize) -> (Election, Vec<Card>) {
@@ -222,6 +271,20 @@ mod tests {
         };
         let leaf = leaves.get(5).copied().unwrap_or_default();
         assert_eq!(verify_inclusion(&proof, &leaf, &root_of(&leaves)), Ok(()));
+    }
+
+    #[test]
+    fn chunked_parallel_root_equals_the_root_of_all_leaves() {
+        let (e, cards) = election_and_cards(2 * CHUNK + 77);
+        let leaves = card_leaf_hashes(&e, &cards).unwrap_or_default();
+        let mut c = CardCommitter::new();
+        for card in cards {
+            assert!(c.push(&e, card).is_ok());
+        }
+        assert_eq!(
+            c.finish(&e),
+            Ok(((2 * CHUNK + 77) as u64, root_of(&leaves)))
+        );
     }
 
     #[test]

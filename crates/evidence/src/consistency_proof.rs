@@ -2,7 +2,7 @@
 //! (verification).
 
 use crate::EvidenceError;
-use crate::merkle::{Hash, MerkleTree, node_hash, root_of, split_point};
+use crate::merkle::{Hash, MerkleTree, node_hash, split_point};
 use serde::{Deserialize, Serialize};
 
 /// A proof that the tree of `first_size` leaves is a prefix of the tree of
@@ -31,7 +31,7 @@ impl MerkleTree {
         first: u64,
         second: u64,
     ) -> Result<ConsistencyProof, EvidenceError> {
-        let leaves = self.prefix(second)?;
+        let n = self.prefix(second)?.len();
         if first > second {
             return Err(EvidenceError::SizeOutOfRange {
                 size: first,
@@ -45,7 +45,7 @@ impl MerkleTree {
                 what: "tree size",
                 value: first,
             })?;
-            subproof(m, leaves, true, &mut path);
+            subproof(self, m, 0, n, true, &mut path);
         }
         Ok(ConsistencyProof {
             first_size: first,
@@ -55,7 +55,7 @@ impl MerkleTree {
     }
 }
 
-/// `SUBPROOF(m, D_n, b)` of RFC 9162 §2.1.4.1, appended to `out`:
+/// `SUBPROOF(m, D[start:end], b)` of RFC 9162 §2.1.4.1, appended to `out`:
 ///
 /// ```text
 /// SUBPROOF(m, D[m], true)  = {}
@@ -64,23 +64,22 @@ impl MerkleTree {
 /// SUBPROOF(m, D_n, b) = SUBPROOF(m - k, D[k:n], false) : MTH(D[0:k])    for m > k
 /// ```
 ///
-/// The caller guarantees `0 < m <= leaves.len()`.
-fn subproof(m: usize, leaves: &[Hash], b: bool, out: &mut Vec<Hash>) {
-    let n = leaves.len();
+/// The caller guarantees `0 < m <= end - start` and `end <= tree.size()`.
+fn subproof(tree: &MerkleTree, m: usize, start: usize, end: usize, b: bool, out: &mut Vec<Hash>) {
+    let n = end - start;
     if m == n {
         if !b {
-            out.push(root_of(leaves));
+            out.push(tree.subtree(start, end));
         }
         return;
     }
     let k = split_point(n);
-    let (left, right) = leaves.split_at(k);
     if m <= k {
-        subproof(m, left, b, out);
-        out.push(root_of(right));
+        subproof(tree, m, start, start + k, b, out);
+        out.push(tree.subtree(start + k, end));
     } else {
-        subproof(m - k, right, false, out);
-        out.push(root_of(left));
+        subproof(tree, m - k, start + k, end, false, out);
+        out.push(tree.subtree(start, start + k));
     }
 }
 

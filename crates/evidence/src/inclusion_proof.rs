@@ -2,7 +2,7 @@
 //! (verification).
 
 use crate::EvidenceError;
-use crate::merkle::{Hash, MerkleTree, node_hash, root_of, split_point};
+use crate::merkle::{Hash, MerkleTree, node_hash, split_point};
 use serde::{Deserialize, Serialize};
 
 /// A proof that the leaf at `leaf_index` is in the tree of `tree_size`
@@ -26,13 +26,13 @@ impl MerkleTree {
     /// The inclusion proof of leaf `index` in the tree as it was at `size`
     /// leaves (RFC 9162 §2.1.3.1).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProof, EvidenceError> {
-        let leaves = self.prefix(size)?;
+        let n = self.prefix(size)?.len();
         let m = usize::try_from(index)
             .ok()
-            .filter(|m| *m < leaves.len())
+            .filter(|m| *m < n)
             .ok_or(EvidenceError::IndexOutOfRange { index, size })?;
         let mut path = Vec::new();
-        inclusion_path(m, leaves, &mut path);
+        inclusion_path(self, m, 0, n, &mut path);
         Ok(InclusionProof {
             leaf_index: index,
             tree_size: size,
@@ -41,7 +41,8 @@ impl MerkleTree {
     }
 }
 
-/// `PATH(m, D_n)` of RFC 9162 §2.1.3.1, appended to `out` (deepest first):
+/// `PATH(m, D[start:end])` of RFC 9162 §2.1.3.1, appended to `out` (deepest
+/// first), where `m` counts from `start`:
 ///
 /// ```text
 /// PATH(0, {d(0)}) = {}
@@ -49,19 +50,19 @@ impl MerkleTree {
 /// PATH(m, D_n) = PATH(m - k, D[k:n]) : MTH(D[0:k])   for m >= k
 /// ```
 ///
-/// The caller guarantees `m < leaves.len()`.
-fn inclusion_path(m: usize, leaves: &[Hash], out: &mut Vec<Hash>) {
-    if leaves.len() <= 1 {
+/// The caller guarantees `m < end - start` and `end <= tree.size()`.
+fn inclusion_path(tree: &MerkleTree, m: usize, start: usize, end: usize, out: &mut Vec<Hash>) {
+    let n = end - start;
+    if n <= 1 {
         return;
     }
-    let k = split_point(leaves.len());
-    let (left, right) = leaves.split_at(k);
+    let k = split_point(n);
     if m < k {
-        inclusion_path(m, left, out);
-        out.push(root_of(right));
+        inclusion_path(tree, m, start, start + k, out);
+        out.push(tree.subtree(start + k, end));
     } else {
-        inclusion_path(m - k, right, out);
-        out.push(root_of(left));
+        inclusion_path(tree, m - k, start + k, end, out);
+        out.push(tree.subtree(start, start + k));
     }
 }
 

@@ -113,8 +113,45 @@ impl Frontier {
     /// Append one leaf hash: merge equal-sized perfect subtrees as a binary
     /// counter carries.
     pub fn push(&mut self, leaf: Hash) {
+        self.push_observing(leaf, u32::MAX);
+    }
+
+    /// Append one leaf hash, and return the root of the perfect subtree of
+    /// `2^height` leaves that this leaf completes, if it completes one.
+    pub fn push_observing(&mut self, leaf: Hash, height: u32) -> Option<Hash> {
         let mut node = leaf;
         let mut carry = self.size;
+        let mut level = 0;
+        let mut observed = (height == 0).then_some(node);
+        while carry & 1 == 1 {
+            match self.peaks.pop() {
+                Some(left) => node = node_hash(&left, &node),
+                None => break, // unreachable: one peak per one-bit of size
+            }
+            carry >>= 1;
+            level += 1;
+            if level == height {
+                observed = Some(node);
+            }
+        }
+        self.peaks.push(node);
+        self.size += 1;
+        observed
+    }
+
+    /// Append a perfect subtree of `2^height` leaves given by its root, when
+    /// the size is a multiple of `2^height` (so the subtree sits where the
+    /// RFC 9162 recursion puts it); the same as appending its leaves one by
+    /// one. Returns false, and changes nothing, when the size is not aligned.
+    pub fn push_subtree(&mut self, root: Hash, height: u32) -> bool {
+        let Some(leaves) = 1u64.checked_shl(height) else {
+            return false;
+        };
+        if !self.size.is_multiple_of(leaves) {
+            return false;
+        }
+        let mut node = root;
+        let mut carry = self.size >> height;
         while carry & 1 == 1 {
             match self.peaks.pop() {
                 Some(left) => node = node_hash(&left, &node),
@@ -123,7 +160,8 @@ impl Frontier {
             carry >>= 1;
         }
         self.peaks.push(node);
-        self.size += 1;
+        self.size += leaves;
+        true
     }
 
     /// `MTH` of the leaves appended so far.
@@ -136,14 +174,23 @@ impl Frontier {
     }
 }
 
+/// Leaves per cached chunk: `2^CHUNK_HEIGHT`.
+const CHUNK_HEIGHT: u32 = 8;
+const CHUNK_LEAVES: usize = 1 << CHUNK_HEIGHT;
+
 /// An append-only Merkle tree (RFC 9162 §2.1) that keeps every leaf hash, so
 /// that the root of any earlier size and inclusion and consistency proofs
-/// for any earlier size can be computed. Subtree hashes are computed on
-/// demand; a proof costs O(size) hashes, which is a fraction of a second per
-/// proof for millions of leaves.
+/// for any earlier size can be computed.
+///
+/// Subtree hashes are computed on demand from the leaf hashes. To keep that
+/// cheap for millions of leaves the tree also keeps the root of every
+/// complete, aligned chunk of 256 leaves (the frontier computes them anyway
+/// while appending): a subtree made of whole chunks is hashed from the chunk
+/// roots, so a proof costs about `size / 256` hashes plus `256 × log(size)`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MerkleTree {
     leaves: Vec<Hash>,
+    chunks: Vec<Hash>,
     frontier: Frontier,
 }
 
@@ -155,11 +202,12 @@ impl MerkleTree {
 
     /// A tree over these leaf hashes, in order.
     pub fn from_leaf_hashes(leaves: Vec<Hash>) -> MerkleTree {
-        let mut frontier = Frontier::new();
-        for leaf in &leaves {
-            frontier.push(*leaf);
+        let mut tree = MerkleTree::new();
+        tree.leaves.reserve(leaves.len());
+        for leaf in leaves {
+            tree.push_leaf_hash(leaf);
         }
-        MerkleTree { leaves, frontier }
+        tree
     }
 
     /// Append a leaf's data (it is hashed with [`leaf_hash`]); returns its index.
@@ -171,8 +219,31 @@ impl MerkleTree {
     pub fn push_leaf_hash(&mut self, leaf: Hash) -> u64 {
         let index = self.frontier.size();
         self.leaves.push(leaf);
-        self.frontier.push(leaf);
+        if let Some(chunk) = self.frontier.push_observing(leaf, CHUNK_HEIGHT) {
+            self.chunks.push(chunk);
+        }
         index
+    }
+
+    /// `MTH(D[start:end])` of the stored leaves, following the recursion of
+    /// RFC 9162 §2.1.1, but taking any whole aligned run of chunks from the
+    /// chunk roots. The caller guarantees `start <= end <= leaves.len()`.
+    pub(crate) fn subtree(&self, start: usize, end: usize) -> Hash {
+        let n = end.saturating_sub(start);
+        if n >= CHUNK_LEAVES && n.is_power_of_two() && start.is_multiple_of(n) {
+            // A perfect subtree of whole chunks: the same tree over chunk roots.
+            if let Some(chunks) = self.chunks.get(start / CHUNK_LEAVES..end / CHUNK_LEAVES) {
+                return root_of(chunks);
+            }
+        }
+        if n <= 1 || n < CHUNK_LEAVES {
+            return root_of(self.leaves.get(start..end).unwrap_or_default());
+        }
+        let k = split_point(n);
+        node_hash(
+            &self.subtree(start, start + k),
+            &self.subtree(start + k, end),
+        )
     }
 
     /// The number of leaves.
@@ -190,9 +261,10 @@ impl MerkleTree {
         self.frontier.root()
     }
 
-    /// The root of the tree as it was when it had `size` leaves: O(size).
+    /// The root of the tree as it was when it had `size` leaves.
     pub fn root_at(&self, size: u64) -> Result<Hash, crate::EvidenceError> {
-        Ok(root_of(self.prefix(size)?))
+        let n = self.prefix(size)?.len();
+        Ok(self.subtree(0, n))
     }
 
     /// The first `size` leaf hashes.
@@ -242,12 +314,57 @@ mod tests {
     }
 
     #[test]
+    fn pushing_a_subtree_equals_pushing_its_leaves() {
+        let leaves: Vec<Hash> = (0..200u32).map(|i| leaf_hash(&i.to_le_bytes())).collect();
+        let mut one_by_one = Frontier::new();
+        let mut by_subtree = Frontier::new();
+        for (i, chunk) in leaves.chunks(8).enumerate() {
+            for leaf in chunk {
+                one_by_one.push(*leaf);
+            }
+            assert!(by_subtree.push_subtree(root_of(chunk), 3), "chunk {i}");
+            assert_eq!(by_subtree, one_by_one, "chunk {i}");
+        }
+        let mut f = Frontier::new();
+        f.push(leaves[0]);
+        assert!(!f.push_subtree(leaves[1], 1), "unaligned");
+        assert_eq!(f.size(), 1);
+    }
+
+    #[test]
     fn parallel_root_equals_frontier_root() {
         let n = PARALLEL_THRESHOLD * 2 + 12345;
         let tree = MerkleTree::from_leaf_hashes(
             (0..n as u32).map(|i| leaf_hash(&i.to_le_bytes())).collect(),
         );
         assert_eq!(root_of(tree.leaf_hashes()), tree.root());
+    }
+
+    #[test]
+    fn chunked_subtrees_equal_plain_subtrees() {
+        let n = CHUNK_LEAVES * 9 + 37;
+        let tree = MerkleTree::from_leaf_hashes(
+            (0..n as u32).map(|i| leaf_hash(&i.to_le_bytes())).collect(),
+        );
+        assert_eq!(tree.chunks.len(), 9);
+        for size in [
+            0,
+            1,
+            255,
+            256,
+            257,
+            511,
+            512,
+            513,
+            1024,
+            2048,
+            2049,
+            n - 1,
+            n,
+        ] {
+            let plain = root_of(tree.leaf_hashes().get(..size).unwrap_or_default());
+            assert_eq!(tree.root_at(size as u64), Ok(plain), "size {size}");
+        }
     }
 
     #[test]
