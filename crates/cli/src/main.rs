@@ -3,6 +3,7 @@
 
 mod cmd_commit;
 mod cmd_keys;
+mod cmd_calc;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +28,8 @@ enum Command {
     /// Benchmark the commitment on synthetic cards.
     #[command(hide = true)]
     BenchCommit(cmd_commit::BenchCommitArgs),
+    /// Risk measurements and sample sizes.
+    Calc(cmd_calc::CalcArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +39,6 @@ fn main() -> anyhow::Result<()> {
         Command::Keys(args) => cmd_keys::run(args),
         Command::Commit(args) => cmd_commit::run(args),
         Command::BenchCommit(args) => cmd_commit::run_bench(args),
+        Command::Calc(args) => cmd_calc::run(args),
     }
 }
