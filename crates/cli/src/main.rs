@@ -1,6 +1,8 @@
 //! `canvass`: count, reconcile, commit, audit and verify elections from their
 //! records. A thin shell over the library crates.
 
+mod cmd_sample;
+
 use clap::{Parser, Subcommand};
 
 /// Election verification from paper and machine records.
@@ -12,9 +14,14 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Draw an audit sample with a published sampler (rivest, sha256-counter, cryptorandom).
+    Sample(cmd_sample::SampleArgs),
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Sample(args) => cmd_sample::run(args),
+    }
 }
