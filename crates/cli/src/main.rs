@@ -4,6 +4,7 @@
 mod cmd_commit;
 mod cmd_keys;
 mod cmd_calc;
+mod cmd_sample;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +31,8 @@ enum Command {
     BenchCommit(cmd_commit::BenchCommitArgs),
     /// Risk measurements and sample sizes.
     Calc(cmd_calc::CalcArgs),
+    /// Draw an audit sample with a published sampler (rivest, sha256-counter, cryptorandom).
+    Sample(cmd_sample::SampleArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -40,5 +43,6 @@ fn main() -> anyhow::Result<()> {
         Command::Commit(args) => cmd_commit::run(args),
         Command::BenchCommit(args) => cmd_commit::run_bench(args),
         Command::Calc(args) => cmd_calc::run(args),
+        Command::Sample(args) => cmd_sample::run(args),
     }
 }
