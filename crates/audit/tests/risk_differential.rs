@@ -2,7 +2,9 @@
 //! of the formulas (SHANGRLA `NonnegMean.shrink_trunc`, `agrapa`,
 //! `alpha_mart`, `betting_mart`), on random data with finite and infinite N.
 
-use canvass_audit::nonneg_mean::{Bet, Estimator, NonnegMean, Population, RiskFunction, ShrinkTrunc};
+use canvass_audit::nonneg_mean::{
+    Bet, Estimator, NonnegMean, Population, RiskFunction, ShrinkTrunc,
+};
 use proptest::prelude::*;
 
 const EPS: f64 = f64::EPSILON;
@@ -43,7 +45,11 @@ fn alpha_shrink_trunc_direct(x: &[f64], n: Option<u64>, st: ShrinkTrunc) -> f64 
     let mut terms = Vec::new();
     let mut prod = 1.0;
     for j in 0..x.len() {
-        let sd = if j < 2 { 1.0 } else { var[j - 1].sqrt().max(st.minsd) };
+        let sd = if j < 2 {
+            1.0
+        } else {
+            var[j - 1].sqrt().max(st.minsd)
+        };
         let dj = st.d + j as f64;
         let weighted = ((st.d * st.eta + s[j]) / dj + u * st.f / sd) / (1.0 + st.f / sd);
         let tol = c / dj.sqrt();
@@ -74,7 +80,14 @@ fn agrapa_direct(x: &[f64], n: Option<u64>, lambda0: f64) -> f64 {
 }
 
 fn ours(x: &[f64], n: Option<u64>, function: RiskFunction) -> f64 {
-    let test = NonnegMean::new(Population { upper: 1.0, size: n, null_mean: 0.5 }, function);
+    let test = NonnegMean::new(
+        Population {
+            upper: 1.0,
+            size: n,
+            null_mean: 0.5,
+        },
+        function,
+    );
     test.test(x).map(|m| m.p_value).unwrap_or(f64::NAN)
 }
 

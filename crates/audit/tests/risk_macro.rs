@@ -21,7 +21,10 @@ fn setup() -> (MacroContest, Vec<BatchVotes>) {
 }
 
 fn close(got: f64, want: f64) {
-    assert!(((got - want) / want).abs() < 1e-12, "got {got}, want {want}");
+    assert!(
+        ((got - want) / want).abs() < 1e-12,
+        "got {got}, want {want}"
+    );
 }
 
 #[test]
@@ -44,7 +47,9 @@ fn clean_sample_size_and_risk() {
     let (p, confirmed) = c.risk(&reported, &draws, 0.1).unwrap_or((f64::NAN, false));
     close(p, (5.0f64 / 6.0).powi(13));
     assert!(confirmed);
-    let (p12, confirmed12) = c.risk(&reported, &draws[..12], 0.1).unwrap_or((f64::NAN, true));
+    let (p12, confirmed12) = c
+        .risk(&reported, &draws[..12], 0.1)
+        .unwrap_or((f64::NAN, true));
     close(p12, (5.0f64 / 6.0).powi(12));
     assert!(!confirmed12);
 }
@@ -73,6 +78,12 @@ fn understatements_count_as_zero_and_a_full_taint_fails() {
     assert_eq!(c.error(&reported[0], &batch(16, 9, 25)), 0.0);
     // every ballot in the batch for B: e = (5 − (0 − 25))/200 = 0.15 = u_p
     let worst = batch(0, 25, 25);
-    assert_eq!(c.risk(&reported, &[(0, &worst)], 0.1).ok(), Some((1.0, false)));
-    assert!(c.risk(&reported, &[(99, &worst)], 0.1).is_err(), "unknown batch index");
+    assert_eq!(
+        c.risk(&reported, &[(0, &worst)], 0.1).ok(),
+        Some((1.0, false))
+    );
+    assert!(
+        c.risk(&reported, &[(99, &worst)], 0.1).is_err(),
+        "unknown batch index"
+    );
 }
