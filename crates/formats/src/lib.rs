@@ -23,6 +23,7 @@ pub mod dominion_csv;
 pub mod dominion_json;
 pub mod dominion_json_writer;
 mod error;
+mod json_stream;
 mod json_util;
 mod options;
 
