@@ -202,19 +202,36 @@ impl<R: BufRead> Scanner<R> {
                 return Err(ScanError::Eof);
             }
             let mut done = None;
-            for (i, &b) in buf.iter().enumerate() {
+            let mut i = 0usize;
+            while let Some(&b) = buf.get(i) {
                 if in_str {
                     if esc {
                         esc = false;
-                    } else if b == b'\\' {
+                        i += 1;
+                        continue;
+                    }
+                    // Jump to the next quote or backslash (most bytes are
+                    // inside strings).
+                    match buf
+                        .get(i..)
+                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                    {
+                        None => {
+                            i = buf.len();
+                            continue;
+                        }
+                        Some(j) => i += j,
+                    }
+                    if buf.get(i) == Some(&b'\\') {
                         esc = true;
-                    } else if b == b'"' {
+                    } else {
                         in_str = false;
                         if depth == 0 {
                             done = Some(i + 1);
                             break;
                         }
                     }
+                    i += 1;
                     continue;
                 }
                 match b {
@@ -238,6 +255,7 @@ impl<R: BufRead> Scanner<R> {
                     }
                     _ => {}
                 }
+                i += 1;
             }
             let take = done.unwrap_or(buf.len());
             if let Some(o) = out.as_deref_mut() {
