@@ -16,7 +16,7 @@ use crate::cdf::{
     Resolved, SelectionDef, SelectionRec, SnapshotRec,
 };
 use crate::error::{FormatError, Location};
-use crate::json_stream::{ScanError, Scanner};
+use crate::json_stream::{ScanError, Scanner, parse};
 use crate::json_util::{Count, Flag, OneOrMany, Text, count_u32};
 use crate::options::{Format, SourceOptions};
 use canvass_model::Election;
@@ -86,7 +86,7 @@ fn run_pass(state: &mut State<'_, '_, '_>) -> Result<(), FormatError> {
                     .map_err(|e| state.scan_error(e))?;
                 if key == "Election" {
                     let elections: OneOrMany<JElection> =
-                        serde_json::from_slice(&buf).map_err(|e| state.error(e))?;
+                        parse(&buf).map_err(|e| state.error(e))?;
                     state
                         .defs
                         .elections
@@ -94,8 +94,7 @@ fn run_pass(state: &mut State<'_, '_, '_>) -> Result<(), FormatError> {
                     state.defs.seen_election = true;
                     state.seen_report = true;
                 } else {
-                    let units: OneOrMany<JGpUnit> =
-                        serde_json::from_slice(&buf).map_err(|e| state.error(e))?;
+                    let units: OneOrMany<JGpUnit> = parse(&buf).map_err(|e| state.error(e))?;
                     state
                         .defs
                         .gp_units
@@ -124,7 +123,7 @@ fn run_pass(state: &mut State<'_, '_, '_>) -> Result<(), FormatError> {
                     buf.clear();
                     scan.value(Some(&mut buf))
                         .map_err(|e| state.scan_error(e))?;
-                    let cvr: JCvr = serde_json::from_slice(&buf).map_err(|e| state.error(e))?;
+                    let cvr: JCvr = parse(&buf).map_err(|e| state.error(e))?;
                     state.card(cvr)?;
                     state.record += 1;
                 }
@@ -136,7 +135,7 @@ fn run_pass(state: &mut State<'_, '_, '_>) -> Result<(), FormatError> {
                 buf.clear();
                 scan.value(Some(&mut buf))
                     .map_err(|e| state.scan_error(e))?;
-                serde_json::from_slice::<IgnoredAny>(&buf).map_err(|e| state.error(e))?;
+                parse::<IgnoredAny>(&buf).map_err(|e| state.error(e))?;
             }
         }
     }

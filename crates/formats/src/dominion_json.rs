@@ -21,7 +21,7 @@
 use crate::CardSink;
 use crate::cdf_json::{json_error, scan_error};
 use crate::error::{FormatError, Location};
-use crate::json_stream::{ScanError, Scanner};
+use crate::json_stream::{ScanError, Scanner, parse};
 use crate::json_util::{Count, Flag, Text};
 use crate::options::{Format, SourceOptions};
 use canvass_model::{
@@ -384,8 +384,7 @@ fn read_export(
                 buf.clear();
                 scan.value(Some(&mut buf))
                     .map_err(|e| state.scan_error(e))?;
-                let session: Session =
-                    serde_json::from_slice(&buf).map_err(|e| json_error(state.at(), e))?;
+                let session: Session = parse(&buf).map_err(|e| json_error(state.at(), e))?;
                 state.session(session)?;
                 state.record += 1;
             }
@@ -395,7 +394,7 @@ fn read_export(
             buf.clear();
             scan.value(Some(&mut buf))
                 .map_err(|e| state.scan_error(e))?;
-            serde_json::from_slice::<IgnoredAny>(&buf).map_err(|e| json_error(state.at(), e))?;
+            parse::<IgnoredAny>(&buf).map_err(|e| json_error(state.at(), e))?;
         }
     }
     scan.end().map_err(|e| state.scan_error(e))?;

@@ -28,6 +28,16 @@ impl From<std::io::Error> for ScanError {
     }
 }
 
+/// Parse a cut-out value: the bytes are checked as UTF-8 once, then parsed as
+/// a `str` (serde_json's slice reader would check each string again).
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        // Let serde_json report where the bad byte is.
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
 /// Brackets nested deeper than this are refused.
 const MAX_DEPTH: u32 = 256;
 
