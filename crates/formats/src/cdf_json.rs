@@ -1,9 +1,9 @@
 //! NIST SP 1500-103 CVR Common Data Format, JSON encoding.
 //!
 //! The report is one JSON object whose `CVR` array can hold millions of
-//! records. It is never held in memory: a serde visitor walks the top-level
-//! object and hands the `CVR` array to a [`DeserializeSeed`] that
-//! deserializes one CVR at a time and sends its card to the sink.
+//! records. It is never held in memory: a scanner walks the top-level object
+//! and cuts each CVR out of the byte stream, serde parses that one CVR from
+//! a slice, and its card goes to the sink.
 //!
 //! Producers write the keys in any order, and RCTab writes them sorted, so
 //! `CVR` comes before `Election`. When the definitions (`Election`, `GpUnit`)

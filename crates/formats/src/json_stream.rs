@@ -291,3 +291,62 @@ impl<R: BufRead> Scanner<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    /// Cut every element of the array under `key` and return them as text.
+    fn check(input: &str, key: &str, expected: &[&str]) {
+        let mut scan = Scanner::new(input.as_bytes());
+        let mut k = Vec::new();
+        let mut got = Vec::new();
+        scan.begin_object().unwrap();
+        while let Some(name) = scan.next_key(&mut k).unwrap() {
+            if name == key {
+                scan.begin_array().unwrap();
+                while scan.next_element().unwrap() {
+                    let mut buf = Vec::new();
+                    scan.value(Some(&mut buf)).unwrap();
+                    got.push(String::from_utf8(buf).unwrap());
+                }
+            } else {
+                scan.value(None).unwrap();
+            }
+        }
+        scan.end().unwrap();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn brackets_and_quotes_inside_strings_do_not_cut() {
+        check(
+            r#"{"a": {"x": "}]"}, "CVR": [{"id": "q\"}\\"}, 7 , "s]" ,[1,[2]]], "z": null}"#,
+            "CVR",
+            &[r#"{"id": "q\"}\\"}"#, "7", r#""s]""#, "[1,[2]]"],
+        );
+    }
+
+    #[test]
+    fn escaped_key_is_unescaped() {
+        check(r#"{"C\u0056R": [1]}"#, "CVR", &["1"]);
+    }
+
+    #[test]
+    fn empty_array_and_object() {
+        check(r#"{"CVR": []}"#, "CVR", &[]);
+        check("{}", "CVR", &[]);
+    }
+
+    #[test]
+    fn truncation_is_eof() {
+        let mut scan = Scanner::new(&br#"{"CVR": [{"a": "b"#[..]);
+        let mut k = Vec::new();
+        scan.begin_object().unwrap();
+        scan.next_key(&mut k).unwrap();
+        scan.begin_array().unwrap();
+        assert!(scan.next_element().unwrap());
+        assert!(matches!(scan.value(None), Err(ScanError::Eof)));
+    }
+}
