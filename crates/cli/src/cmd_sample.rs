@@ -76,9 +76,9 @@ pub struct SampleArgs {
 }
 
 #[derive(Serialize)]
-struct RivestRow<'a> {
-    ticket: &'a str,
-    id: &'a str,
+struct RivestRow {
+    ticket: String,
+    id: String,
     generation: u32,
 }
 
@@ -134,13 +134,9 @@ fn rivest(args: &SampleArgs, out: &mut impl Write) -> Result<()> {
         (Some(path), None) => {
             let text = read_text(path, "ids")?;
             let ids = id_lines(path, &text)?;
-            let draws = sampler.sample(&ids[..], options)?;
-            let rows = draws.iter().map(|d| {
-                (
-                    d.ticket.trimmed(digits),
-                    ids.get(d.index).copied().unwrap_or(""),
-                    d.generation,
-                )
+            let rows = sampler.draws(&ids[..], options)?.map(|d| {
+                let id = ids.get(d.index).copied().unwrap_or("").to_owned();
+                (d.ticket.trimmed(digits).to_owned(), id, d.generation)
             });
             print_rivest(rows, args.json, out)
         }
@@ -148,20 +144,21 @@ fn rivest(args: &SampleArgs, out: &mut impl Write) -> Result<()> {
             let manifest = read_manifest(path)?;
             let ids =
                 ManifestIds::new(manifest.batches.iter().map(|b| (b.batch.as_str(), b.cards)));
-            let draws = sampler.sample(&ids, options)?;
-            let strings: Vec<String> = draws.iter().map(|d| ids.id_string(d.index)).collect();
-            let rows = draws
-                .iter()
-                .zip(&strings)
-                .map(|(d, id)| (d.ticket.trimmed(digits), id.as_str(), d.generation));
+            let rows = sampler.draws(&ids, options)?.map(|d| {
+                (
+                    d.ticket.trimmed(digits).to_owned(),
+                    ids.id_string(d.index),
+                    d.generation,
+                )
+            });
             print_rivest(rows, args.json, out)
         }
         _ => bail!("--method rivest needs --ids FILE or --manifest FILE"),
     }
 }
 
-fn print_rivest<'a>(
-    rows: impl Iterator<Item = (&'a str, &'a str, u32)>,
+fn print_rivest(
+    rows: impl Iterator<Item = (String, String, u32)>,
     json: bool,
     out: &mut impl Write,
 ) -> Result<()> {

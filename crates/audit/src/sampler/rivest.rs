@@ -545,29 +545,50 @@ impl RivestSampler {
         ids: &I,
         options: SampleOptions,
     ) -> Result<Vec<Draw>, SamplerError> {
-        let entries = self.sorted_entries(ids)?;
+        Ok(self.draws(ids, options)?.collect())
+    }
+
+    /// The same draws as [`RivestSampler::sample`], produced lazily: the
+    /// first tickets of all ids are hashed and ordered up front, but the full
+    /// ticket strings are built a chunk at a time (in parallel) as the
+    /// iterator advances, so drawing all of 10M ids never holds 10M strings.
+    pub fn draws<'a, I: IdList + ?Sized>(
+        &'a self,
+        ids: &'a I,
+        options: SampleOptions,
+    ) -> Result<Box<dyn Iterator<Item = Draw> + 'a>, SamplerError> {
+        const CHUNK: usize = 1 << 16;
+        let mut entries = self.sorted_entries(ids)?;
         let end = options.drop.saturating_add(options.take);
         if !options.with_replacement {
-            let chosen = entries.get(options.drop.min(entries.len())..end.min(entries.len()));
-            return Ok(chosen
-                .unwrap_or(&[])
-                .par_iter()
-                .map(|e| Draw {
-                    ticket: self.full_ticket(ids, e.index),
-                    index: e.index,
-                    generation: 1,
-                })
-                .collect());
+            entries.truncate(end);
+            let start = options.drop.min(entries.len());
+            let chunks = (entries.len() - start).div_ceil(CHUNK);
+            return Ok(Box::new((0..chunks).flat_map(move |c| {
+                let from = start + c * CHUNK;
+                let to = (from + CHUNK).min(entries.len());
+                entries
+                    .get(from..to)
+                    .unwrap_or(&[])
+                    .par_iter()
+                    .map(|e| Draw {
+                        ticket: self.full_ticket(ids, e.index),
+                        index: e.index,
+                        generation: 1,
+                    })
+                    .collect::<Vec<Draw>>()
+            })));
         }
         // With replacement, the first `end` draws can only involve the ids
         // with the `end` smallest first tickets: a first ticket outside them
         // comes after all `end` of them. So a heap over those suffices, and
         // is the reference's heap restricted to what can be drawn.
         let mut heap: BinaryHeap<Reverse<(TicketNumber, usize, u32)>> = entries
-            .iter()
+            .par_iter()
             .take(end)
             .map(|e| Reverse((self.full_ticket(ids, e.index), e.index, 1)))
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         let mut draws = Vec::with_capacity(options.take.min(1 << 16));
         for count in 0..end {
             let Some(Reverse((ticket, index, generation))) = heap.pop() else {
@@ -582,7 +603,7 @@ impl RivestSampler {
                 });
             }
         }
-        Ok(draws)
+        Ok(Box::new(draws.into_iter()))
     }
 }
 
