@@ -480,24 +480,25 @@ fn sample_matches_python_reference_packages() {
     let batches_json = serde_json::to_string(&batches).unwrap();
     let ids = write(d, "ids.txt", "x-1\ny-2\nz😊3\n'q'\n");
     let seed = "sééd 😊 ünï";
-    let script = format!(
-        r#"
+    let script = r#"
 import json, sys, consistent_sampler as cs
 from cryptorandom.cryptorandom import SHA256, int_from_hash
-seed = {seed:?}
-batches = json.loads({batches_json:?})
+seed = sys.argv[1]
+batches = json.loads(sys.argv[2])
 ids = [(b, i) for b, n in batches for i in range(1, n + 1)]
-out = {{}}
+out = {}
 for wr, take in ((False, len(ids)), (True, 60)):
     out[str(wr)] = [[t, str(i), g] for t, i, g in cs.sampler(ids, seed=seed, with_replacement=wr, take=take, digits=18)]
-plain = open({ids:?}, encoding="utf-8").read().split("\n")[:-1]
+plain = open(sys.argv[3], encoding="utf-8").read().split("\n")[:-1]
 prng = SHA256(seed)
 nums = [int_from_hash(prng.nextRandom()) for _ in plain]
 out["crypto"] = sorted([["%064x" % n, i] for n, i in zip(nums, plain)])
 print(json.dumps(out))
-"#
-    );
-    let py = Command::new(python).arg("-c").arg(script).output().unwrap();
+"#;
+    let py = Command::new(python)
+        .args(["-c", script, seed, &batches_json, &ids])
+        .output()
+        .unwrap();
     assert!(
         py.status.success(),
         "{}",
