@@ -15,6 +15,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use canvass_audit::sampler::rivest::{IdList, ManifestIds, RivestSampler, SampleOptions};
 use canvass_audit::sampler::{cryptorandom, sha256_counter};
 use canvass_model::{BallotManifest, ManifestBatch};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -91,7 +92,7 @@ struct CounterRow {
 #[derive(Serialize)]
 struct CryptoRow<'a> {
     id: &'a str,
-    sample_num: &'a str,
+    sample_num: String,
 }
 
 /// Run `canvass sample`.
@@ -236,21 +237,19 @@ fn crypto(args: &SampleArgs, out: &mut impl Write) -> Result<()> {
     let text = read_text(path, "ids")?;
     let ids = id_lines(path, &text)?;
     let nums = cryptorandom::sample_numbers(&args.seed, ids.len());
-    let mut rows: Vec<(String, &str)> = nums
-        .iter()
-        .zip(&ids)
-        .map(|(n, id)| (hex::encode(n), *id))
-        .collect();
-    // Stable: equal sample numbers (never seen in practice) keep file order.
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    // Sort positions by sample number; the sort is stable, so equal sample
+    // numbers (never seen in practice) keep file order.
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.par_sort_by(|&a, &b| nums.get(a).cmp(&nums.get(b)));
+    let rows = order.iter().filter_map(|&i| {
+        let (num, id) = (nums.get(i)?, ids.get(i)?);
+        Some((hex::encode(num), *id))
+    });
     if args.json {
-        return write_json_array(
-            rows.iter().map(|(n, id)| CryptoRow { id, sample_num: n }),
-            out,
-        );
+        return write_json_array(rows.map(|(n, id)| CryptoRow { id, sample_num: n }), out);
     }
     writeln!(out, "{:<64}  id", "sample_num")?;
-    for (n, id) in &rows {
+    for (n, id) in rows {
         writeln!(out, "{n}  {id}")?;
     }
     Ok(())

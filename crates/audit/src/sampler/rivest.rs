@@ -366,21 +366,36 @@ impl IdList for ManifestIds {
 /// reversed (the padded decimal string has at least 64 digits, so these are
 /// always real digits of the ticket).
 pub fn ticket_key(digest: &[u8; 32]) -> u64 {
-    const TEN_19: u128 = 10_000_000_000_000_000_000;
-    // digest mod 10^19, Horner's rule over 64-bit limbs (big-endian).
-    let mut r: u128 = 0;
-    for limb in digest.chunks_exact(8) {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(limb);
-        r = ((r << 64) | u128::from(u64::from_be_bytes(b))) % TEN_19;
+    const BILLION: u64 = 1_000_000_000;
+    let mut limbs = [0u32; 8];
+    for (limb, bytes) in limbs.iter_mut().zip(digest.chunks_exact(4)) {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(bytes);
+        *limb = u32::from_be_bytes(b);
     }
-    let mut low = r as u64;
-    let mut key: u64 = 0;
-    for _ in 0..19 {
-        key = key * 10 + low % 10;
-        low /= 10;
-    }
-    key
+    // Three divisions by 10^9 give the 27 lowest decimal digits in three
+    // chunks, least significant first (division by a constant compiles to a
+    // multiplication, unlike a 128-bit remainder).
+    let mut next_chunk = || {
+        let mut rem: u64 = 0;
+        for limb in limbs.iter_mut() {
+            let cur = (rem << 32) | u64::from(*limb);
+            *limb = (cur / BILLION) as u32;
+            rem = cur % BILLION;
+        }
+        rem
+    };
+    // The nine digits of a chunk, least significant first, as a number.
+    let reversed9 = |mut r: u64| {
+        let mut out = 0;
+        for _ in 0..9 {
+            out = out * 10 + r % 10;
+            r /= 10;
+        }
+        out
+    };
+    let (c0, c1, c2) = (next_chunk(), next_chunk(), next_chunk());
+    reversed9(c0) * 10_000_000_000 + reversed9(c1) * 10 + c2 % 10
 }
 
 /// How to draw: with or without replacement, how many draws to skip (Arlo's
