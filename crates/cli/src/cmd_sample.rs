@@ -15,7 +15,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use canvass_audit::sampler::rivest::{IdList, ManifestIds, RivestSampler, SampleOptions};
 use canvass_audit::sampler::{cryptorandom, sha256_counter};
 use canvass_model::{BallotManifest, ManifestBatch};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -92,7 +91,7 @@ struct CounterRow {
 #[derive(Serialize)]
 struct CryptoRow<'a> {
     id: &'a str,
-    sample_num: String,
+    sample_num: &'a str,
 }
 
 /// Run `canvass sample`.
@@ -237,20 +236,34 @@ fn crypto(args: &SampleArgs, out: &mut impl Write) -> Result<()> {
     let text = read_text(path, "ids")?;
     let ids = id_lines(path, &text)?;
     let nums = cryptorandom::sample_numbers(&args.seed, ids.len());
-    // Sort positions by sample number; the sort is stable, so equal sample
-    // numbers (never seen in practice) keep file order.
-    let mut order: Vec<usize> = (0..ids.len()).collect();
-    order.par_sort_by(|&a, &b| nums.get(a).cmp(&nums.get(b)));
-    let rows = order.iter().filter_map(|&i| {
-        let (num, id) = (nums.get(i)?, ids.get(i)?);
-        Some((hex::encode(num), *id))
-    });
+    let order = cryptorandom::sorted_order(&nums);
+    let mut hex_buf = [0u8; 64];
     if args.json {
-        return write_json_array(rows.map(|(n, id)| CryptoRow { id, sample_num: n }), out);
+        out.write_all(b"[")?;
+    } else {
+        writeln!(out, "{:<64}  id", "sample_num")?;
     }
-    writeln!(out, "{:<64}  id", "sample_num")?;
-    for (n, id) in rows {
-        writeln!(out, "{n}  {id}")?;
+    for (row, &i) in order.iter().enumerate() {
+        let (Some(num), Some(id)) = (nums.get(i), ids.get(i)) else {
+            continue;
+        };
+        hex::encode_to_slice(num, &mut hex_buf)?;
+        let hex = std::str::from_utf8(&hex_buf)?;
+        if args.json {
+            out.write_all(if row == 0 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(
+                &mut *out,
+                &CryptoRow {
+                    id,
+                    sample_num: hex,
+                },
+            )?;
+        } else {
+            writeln!(out, "{hex}  {id}")?;
+        }
+    }
+    if args.json {
+        out.write_all(b"\n]\n")?;
     }
     Ok(())
 }
