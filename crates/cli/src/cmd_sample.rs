@@ -76,9 +76,9 @@ pub struct SampleArgs {
 }
 
 #[derive(Serialize)]
-struct RivestRow<'a> {
-    ticket: &'a str,
-    id: &'a str,
+struct RivestRow {
+    ticket: String,
+    id: String,
     generation: u32,
 }
 
@@ -134,13 +134,9 @@ fn rivest(args: &SampleArgs, out: &mut impl Write) -> Result<()> {
         (Some(path), None) => {
             let text = read_text(path, "ids")?;
             let ids = id_lines(path, &text)?;
-            let draws = sampler.sample(&ids[..], options)?;
-            let rows = draws.iter().map(|d| {
-                (
-                    d.ticket.trimmed(digits),
-                    ids.get(d.index).copied().unwrap_or(""),
-                    d.generation,
-                )
+            let rows = sampler.draws(&ids[..], options)?.map(|d| {
+                let id = ids.get(d.index).copied().unwrap_or("").to_owned();
+                (d.ticket.trimmed(digits).to_owned(), id, d.generation)
             });
             print_rivest(rows, args.json, out)
         }
@@ -148,20 +144,21 @@ fn rivest(args: &SampleArgs, out: &mut impl Write) -> Result<()> {
             let manifest = read_manifest(path)?;
             let ids =
                 ManifestIds::new(manifest.batches.iter().map(|b| (b.batch.as_str(), b.cards)));
-            let draws = sampler.sample(&ids, options)?;
-            let strings: Vec<String> = draws.iter().map(|d| ids.id_string(d.index)).collect();
-            let rows = draws
-                .iter()
-                .zip(&strings)
-                .map(|(d, id)| (d.ticket.trimmed(digits), id.as_str(), d.generation));
+            let rows = sampler.draws(&ids, options)?.map(|d| {
+                (
+                    d.ticket.trimmed(digits).to_owned(),
+                    ids.id_string(d.index),
+                    d.generation,
+                )
+            });
             print_rivest(rows, args.json, out)
         }
         _ => bail!("--method rivest needs --ids FILE or --manifest FILE"),
     }
 }
 
-fn print_rivest<'a>(
-    rows: impl Iterator<Item = (&'a str, &'a str, u32)>,
+fn print_rivest(
+    rows: impl Iterator<Item = (String, String, u32)>,
     json: bool,
     out: &mut impl Write,
 ) -> Result<()> {
@@ -239,22 +236,34 @@ fn crypto(args: &SampleArgs, out: &mut impl Write) -> Result<()> {
     let text = read_text(path, "ids")?;
     let ids = id_lines(path, &text)?;
     let nums = cryptorandom::sample_numbers(&args.seed, ids.len());
-    let mut rows: Vec<(String, &str)> = nums
-        .iter()
-        .zip(&ids)
-        .map(|(n, id)| (hex::encode(n), *id))
-        .collect();
-    // Stable: equal sample numbers (never seen in practice) keep file order.
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let order = cryptorandom::sorted_order(&nums);
+    let mut hex_buf = [0u8; 64];
     if args.json {
-        return write_json_array(
-            rows.iter().map(|(n, id)| CryptoRow { id, sample_num: n }),
-            out,
-        );
+        out.write_all(b"[")?;
+    } else {
+        writeln!(out, "{:<64}  id", "sample_num")?;
     }
-    writeln!(out, "{:<64}  id", "sample_num")?;
-    for (n, id) in &rows {
-        writeln!(out, "{n}  {id}")?;
+    for (row, &i) in order.iter().enumerate() {
+        let (Some(num), Some(id)) = (nums.get(i), ids.get(i)) else {
+            continue;
+        };
+        hex::encode_to_slice(num, &mut hex_buf)?;
+        let hex = std::str::from_utf8(&hex_buf)?;
+        if args.json {
+            out.write_all(if row == 0 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(
+                &mut *out,
+                &CryptoRow {
+                    id,
+                    sample_num: hex,
+                },
+            )?;
+        } else {
+            writeln!(out, "{hex}  {id}")?;
+        }
+    }
+    if args.json {
+        out.write_all(b"\n]\n")?;
     }
     Ok(())
 }

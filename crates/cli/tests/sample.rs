@@ -440,3 +440,116 @@ fn sample_bad_input_is_named_and_never_panics() {
         &["--count"],
     );
 }
+
+/// Differential test against the published Python packages, switched on by
+/// `CANVASS_REF_PYTHON=/path/to/python` (a Python with `consistent-sampler`
+/// and `cryptorandom` installed, e.g. the venv `bench/samplers.sh` makes).
+/// Batch names with quotes, backslashes, tabs, non-ASCII and a no-break space
+/// check our Python `str()` of Arlo's tuples against Python itself.
+#[test]
+fn sample_matches_python_reference_packages() {
+    let Ok(python) = std::env::var("CANVASS_REF_PYTHON") else {
+        eprintln!(
+            "skipped: set CANVASS_REF_PYTHON to a python with consistent-sampler and cryptorandom"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let batches: [(&str, u32); 9] = [
+        ("pct 1", 7),
+        ("O'Brien", 5),
+        ("say \"hi\"", 4),
+        ("both ' and \"", 3),
+        ("back\\slash", 2),
+        ("Zürich 😊", 3),
+        ("nb\u{a0}sp", 2),
+        ("tab\tx", 2),
+        ("a,b", 3),
+    ];
+    let mut csv = String::from("batch,ballots\n");
+    for (b, n) in batches {
+        let quoted = if b.contains([',', '"']) {
+            format!("\"{}\"", b.replace('"', "\"\""))
+        } else {
+            b.to_owned()
+        };
+        csv.push_str(&format!("{quoted},{n}\n"));
+    }
+    let manifest = write(d, "m.csv", &csv);
+    let batches_json = serde_json::to_string(&batches).unwrap();
+    let ids = write(d, "ids.txt", "x-1\ny-2\nz😊3\n'q'\n");
+    let seed = "sééd 😊 ünï";
+    let script = r#"
+import json, sys, consistent_sampler as cs
+from cryptorandom.cryptorandom import SHA256, int_from_hash
+seed = sys.argv[1]
+batches = json.loads(sys.argv[2])
+ids = [(b, i) for b, n in batches for i in range(1, n + 1)]
+out = {}
+for wr, take in ((False, len(ids)), (True, 60)):
+    out[str(wr)] = [[t, str(i), g] for t, i, g in cs.sampler(ids, seed=seed, with_replacement=wr, take=take, digits=18)]
+plain = open(sys.argv[3], encoding="utf-8").read().split("\n")[:-1]
+prng = SHA256(seed)
+nums = [int_from_hash(prng.nextRandom()) for _ in plain]
+out["crypto"] = sorted([["%064x" % n, i] for n, i in zip(nums, plain)])
+print(json.dumps(out))
+"#;
+    let py = Command::new(python)
+        .args(["-c", script, seed, &batches_json, &ids])
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let reference: Value = serde_json::from_slice(&py.stdout).unwrap();
+    for (wr, take) in [(false, 31), (true, 60)] {
+        let take_s = take.to_string();
+        let mut args = vec![
+            "sample",
+            "--method",
+            "rivest",
+            "--seed",
+            seed,
+            "--manifest",
+            &manifest,
+            "--count",
+            &take_s,
+            "--digits",
+            "18",
+            "--json",
+        ];
+        if wr {
+            args.push("--with-replacement");
+        }
+        let ours: Vec<Value> = json_of(&args)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| json!([r["ticket"], r["id"], r["generation"]]))
+            .collect();
+        assert_eq!(
+            Value::Array(ours),
+            reference[if wr { "True" } else { "False" }],
+            "with_replacement {wr}"
+        );
+    }
+    let ours: Vec<Value> = json_of(&[
+        "sample",
+        "--method",
+        "cryptorandom",
+        "--seed",
+        seed,
+        "--ids",
+        &ids,
+        "--json",
+    ])
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|r| json!([r["sample_num"], r["id"]]))
+    .collect();
+    assert_eq!(Value::Array(ours), reference["crypto"]);
+}

@@ -118,9 +118,50 @@ pub fn sample_numbers(seed: &str, n: usize) -> Vec<[u8; 32]> {
     chunks.into_iter().flatten().collect()
 }
 
+/// Positions of `nums` in increasing order of sample number (ties, which
+/// SHA-256 never produces in practice, by position). Sorts on the leading
+/// 64 bits and re-sorts any run of equal leading bits on the whole number.
+pub fn sorted_order(nums: &[[u8; 32]]) -> Vec<usize> {
+    let lead = |n: &[u8; 32]| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(n.get(..8).unwrap_or(&[0; 8]));
+        u64::from_be_bytes(b)
+    };
+    let mut keyed: Vec<(u64, usize)> = nums.par_iter().map(lead).zip(0..nums.len()).collect();
+    keyed.par_sort_unstable();
+    let mut order: Vec<usize> = keyed.iter().map(|&(_, i)| i).collect();
+    let mut start = 0;
+    while start < keyed.len() {
+        let key = keyed.get(start).map(|k| k.0);
+        let end = start
+            + keyed
+                .iter()
+                .skip(start)
+                .take_while(|k| Some(k.0) == key)
+                .count();
+        if end - start > 1
+            && let Some(run) = order.get_mut(start..end)
+        {
+            run.sort_by(|&a, &b| nums.get(a).cmp(&nums.get(b)).then(a.cmp(&b)));
+        }
+        start = end;
+    }
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorted_order_breaks_leading_bit_ties_on_the_whole_number() {
+        let mut a = [0u8; 32];
+        let mut b = [0u8; 32];
+        a[31] = 2;
+        b[31] = 1;
+        let c = [0xffu8; 32];
+        assert_eq!(sorted_order(&[c, a, b, a]), [2, 1, 3, 0]);
+    }
 
     #[test]
     fn jump_ahead_matches_stepping() {

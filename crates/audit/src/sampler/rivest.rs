@@ -366,21 +366,36 @@ impl IdList for ManifestIds {
 /// reversed (the padded decimal string has at least 64 digits, so these are
 /// always real digits of the ticket).
 pub fn ticket_key(digest: &[u8; 32]) -> u64 {
-    const TEN_19: u128 = 10_000_000_000_000_000_000;
-    // digest mod 10^19, Horner's rule over 64-bit limbs (big-endian).
-    let mut r: u128 = 0;
-    for limb in digest.chunks_exact(8) {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(limb);
-        r = ((r << 64) | u128::from(u64::from_be_bytes(b))) % TEN_19;
+    const BILLION: u64 = 1_000_000_000;
+    let mut limbs = [0u32; 8];
+    for (limb, bytes) in limbs.iter_mut().zip(digest.chunks_exact(4)) {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(bytes);
+        *limb = u32::from_be_bytes(b);
     }
-    let mut low = r as u64;
-    let mut key: u64 = 0;
-    for _ in 0..19 {
-        key = key * 10 + low % 10;
-        low /= 10;
-    }
-    key
+    // Three divisions by 10^9 give the 27 lowest decimal digits in three
+    // chunks, least significant first (division by a constant compiles to a
+    // multiplication, unlike a 128-bit remainder).
+    let mut next_chunk = || {
+        let mut rem: u64 = 0;
+        for limb in limbs.iter_mut() {
+            let cur = (rem << 32) | u64::from(*limb);
+            *limb = (cur / BILLION) as u32;
+            rem = cur % BILLION;
+        }
+        rem
+    };
+    // The nine digits of a chunk, least significant first, as a number.
+    let reversed9 = |mut r: u64| {
+        let mut out = 0;
+        for _ in 0..9 {
+            out = out * 10 + r % 10;
+            r /= 10;
+        }
+        out
+    };
+    let (c0, c1, c2) = (next_chunk(), next_chunk(), next_chunk());
+    reversed9(c0) * 10_000_000_000 + reversed9(c1) * 10 + c2 % 10
 }
 
 /// How to draw: with or without replacement, how many draws to skip (Arlo's
@@ -545,29 +560,50 @@ impl RivestSampler {
         ids: &I,
         options: SampleOptions,
     ) -> Result<Vec<Draw>, SamplerError> {
-        let entries = self.sorted_entries(ids)?;
+        Ok(self.draws(ids, options)?.collect())
+    }
+
+    /// The same draws as [`RivestSampler::sample`], produced lazily: the
+    /// first tickets of all ids are hashed and ordered up front, but the full
+    /// ticket strings are built a chunk at a time (in parallel) as the
+    /// iterator advances, so drawing all of 10M ids never holds 10M strings.
+    pub fn draws<'a, I: IdList + ?Sized>(
+        &'a self,
+        ids: &'a I,
+        options: SampleOptions,
+    ) -> Result<Box<dyn Iterator<Item = Draw> + 'a>, SamplerError> {
+        const CHUNK: usize = 1 << 16;
+        let mut entries = self.sorted_entries(ids)?;
         let end = options.drop.saturating_add(options.take);
         if !options.with_replacement {
-            let chosen = entries.get(options.drop.min(entries.len())..end.min(entries.len()));
-            return Ok(chosen
-                .unwrap_or(&[])
-                .par_iter()
-                .map(|e| Draw {
-                    ticket: self.full_ticket(ids, e.index),
-                    index: e.index,
-                    generation: 1,
-                })
-                .collect());
+            entries.truncate(end);
+            let start = options.drop.min(entries.len());
+            let chunks = (entries.len() - start).div_ceil(CHUNK);
+            return Ok(Box::new((0..chunks).flat_map(move |c| {
+                let from = start + c * CHUNK;
+                let to = (from + CHUNK).min(entries.len());
+                entries
+                    .get(from..to)
+                    .unwrap_or(&[])
+                    .par_iter()
+                    .map(|e| Draw {
+                        ticket: self.full_ticket(ids, e.index),
+                        index: e.index,
+                        generation: 1,
+                    })
+                    .collect::<Vec<Draw>>()
+            })));
         }
         // With replacement, the first `end` draws can only involve the ids
         // with the `end` smallest first tickets: a first ticket outside them
         // comes after all `end` of them. So a heap over those suffices, and
         // is the reference's heap restricted to what can be drawn.
         let mut heap: BinaryHeap<Reverse<(TicketNumber, usize, u32)>> = entries
-            .iter()
+            .par_iter()
             .take(end)
             .map(|e| Reverse((self.full_ticket(ids, e.index), e.index, 1)))
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         let mut draws = Vec::with_capacity(options.take.min(1 << 16));
         for count in 0..end {
             let Some(Reverse((ticket, index, generation))) = heap.pop() else {
@@ -582,7 +618,7 @@ impl RivestSampler {
                 });
             }
         }
-        Ok(draws)
+        Ok(Box::new(draws.into_iter()))
     }
 }
 
