@@ -313,6 +313,37 @@ fn sample_bad_input_is_named_and_never_panics() {
         ],
         &["4 distinct values"],
     );
+    let ids2 = write(d, "two.txt", "a\nb\n");
+    check_error(
+        &[
+            "sample",
+            "--method",
+            "rivest",
+            "--seed",
+            "1",
+            "--ids",
+            &ids2,
+            "--count",
+            "99999999999",
+            "--with-replacement",
+        ],
+        &["at most"],
+    );
+    check_error(
+        &[
+            "sample",
+            "--method",
+            "sha256-counter",
+            "--seed",
+            "1",
+            "--range",
+            "1..9",
+            "--count",
+            "99999999999",
+            "--with-replacement",
+        ],
+        &["at most"],
+    );
     let empty = write(d, "empty.csv", "batch,ballots\n");
     check_error(
         &[

@@ -27,6 +27,10 @@ pub mod cryptorandom;
 pub mod rivest;
 pub mod sha256_counter;
 
+/// The most draws one sample may hold (2^32), so that an absurd count is an
+/// error rather than an exhausted memory.
+pub const MAX_DRAWS: u64 = 1 << 32;
+
 /// Everything that can go wrong drawing a sample.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SamplerError {
@@ -48,6 +52,14 @@ pub enum SamplerError {
         count: usize,
         /// The limit.
         max: usize,
+    },
+    /// More draws asked for than one sample may hold.
+    #[error("{count} draws asked for; at most {max} are supported")]
+    TooManyDraws {
+        /// The number of draws asked for.
+        count: u64,
+        /// The limit.
+        max: u64,
     },
     /// A ticket number that is not of the form `0.ddd…`.
     #[error("ticket number {ticket:?} is not of the form 0.ddd")]

@@ -594,6 +594,12 @@ impl RivestSampler {
                     .collect::<Vec<Draw>>()
             })));
         }
+        if end as u64 > super::MAX_DRAWS {
+            return Err(SamplerError::TooManyDraws {
+                count: end as u64,
+                max: super::MAX_DRAWS,
+            });
+        }
         // With replacement, the first `end` draws can only involve the ids
         // with the `end` smallest first tickets: a first ticket outside them
         // comes after all `end` of them. So a heap over those suffices, and

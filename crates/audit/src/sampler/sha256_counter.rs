@@ -67,6 +67,12 @@ pub fn draws(
     with_replacement: bool,
 ) -> Result<Vec<CounterDraw>, SamplerError> {
     let size = range_size(min, max)?;
+    if count > super::MAX_DRAWS {
+        return Err(SamplerError::TooManyDraws {
+            count,
+            max: super::MAX_DRAWS,
+        });
+    }
     if !with_replacement && u128::from(count) > size {
         return Err(SamplerError::RangeTooSmall {
             count,
