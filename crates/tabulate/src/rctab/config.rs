@@ -459,7 +459,8 @@ impl Config {
         );
         rules.cutoff_elimination =
             flag_of("cutoffElimination", &r.cutoff_elimination, &mut problems);
-        rules.by_precinct = truthy(&self.output_settings.tabulate_by_precinct).unwrap_or(false);
+        rules.by_precinct = truthy(&self.output_settings.tabulate_by_precinct).unwrap_or(false)
+            || truthy(&self.output_settings.tabulate_by_batch).unwrap_or(false);
 
         rules.tiebreak = match r.tiebreak_mode.as_deref().unwrap_or("") {
             "random" => TiebreakMode::Random,
