@@ -250,6 +250,16 @@ fn invalid_configs_are_refused_with_reasons() {
             "filePath",
         ),
         ("invalid_output_directory", "config.json", "outputDirectory"),
+        // ranks 4 where maxRankingsAllowed is 3
+        (
+            "max_ranking_enforcement",
+            "max_ranking_enforcement_config.json",
+            "at most 3",
+        ),
+        // Not listed: tabulate_by_precinct_without_precincts. RCTab takes a
+        // Dominion card's precinct from PrecinctManifest.json (absent there),
+        // while canvass-formats' Dominion reader uses the precinct portion
+        // name, so every card has a precinct and the run is accepted.
     ] {
         let path = data.join("rctab").join(case).join(file);
         match run_config(&path) {
