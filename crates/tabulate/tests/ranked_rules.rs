@@ -2,6 +2,8 @@
 //! tests: the result does not depend on ballot order, and every round
 //! conserves the ballots (tally + inactive + residual surplus = total).
 
+#![allow(clippy::panic)] // tests report failures by panicking
+
 use canvass_model::CandidateId;
 use canvass_tabulate::ranked::{
     Decimal, InactiveReason, OvervoteRule, RankedBallots, RankedCandidate, RankedError,

@@ -5,6 +5,8 @@
 //! not pass yet, each with its reason, and the test fails both when another
 //! case fails and when a listed case starts passing.
 
+#![allow(clippy::panic)] // tests report failures by panicking
+
 use canvass_model::CandidateId;
 use canvass_tabulate::ranked::{
     RankedBallots, RankedCandidate, RankedRules, Selection, TiebreakMode, tabulate,
