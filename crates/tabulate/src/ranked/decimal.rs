@@ -110,6 +110,12 @@ impl Decimal {
 
     /// `self + other`, with the larger scale.
     pub fn plus(self, other: Decimal) -> Result<Decimal, Overflow> {
+        if self.scale == other.scale {
+            return Ok(Decimal {
+                unscaled: self.unscaled.checked_add(other.unscaled).ok_or(Overflow)?,
+                scale: self.scale,
+            });
+        }
         let scale = self.scale.max(other.scale);
         let a = self.rescale_up(scale)?;
         let b = other.rescale_up(scale)?;

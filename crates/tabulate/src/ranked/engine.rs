@@ -343,22 +343,33 @@ impl<'a> Counter<'a> {
         } else {
             Vec::new()
         };
+        let ctx = RoundCtx {
+            rules: self.rules,
+            continuing: (0..self.ballots.candidates.len())
+                .map(|c| self.is_continuing(c))
+                .collect(),
+            final_surplus: self.uses_surpluses && self.winners.len() == self.rules.seats as usize,
+        };
+        let mut dense: Vec<Option<Decimal>> = ctx
+            .continuing
+            .iter()
+            .map(|&c| c.then_some(Decimal::ZERO))
+            .collect();
         let ballots = self.ballots;
         let groups = ballots.groups();
-        for (gi, group) in groups.iter().enumerate() {
-            let Some(mut st) = self.states.get(gi).cloned() else {
-                continue;
-            };
+        for (st, group) in self.states.iter_mut().zip(groups) {
             let mut p = if by_precinct {
                 group.precinct.and_then(|p| pacc.get_mut(p as usize))
             } else {
                 None
             };
-            self.count_group(group, &mut st, &mut acc, &mut p)?;
-            if let Some(slot) = self.states.get_mut(gi) {
-                *slot = st;
-            }
+            ctx.count_group(group, st, &mut acc, &mut dense, &mut p)?;
         }
+        acc.tally = dense
+            .iter()
+            .enumerate()
+            .filter_map(|(c, v)| v.map(|v| (c, v)))
+            .collect();
 
         // Transfers counted now belong to the previous round's decisions.
         if let Some(prev) = self.rounds.last_mut() {
@@ -450,218 +461,6 @@ impl<'a> Counter<'a> {
             }
         }
         Ok(())
-    }
-
-    fn count_group(
-        &self,
-        group: &BallotGroup,
-        st: &mut GroupState,
-        acc: &mut Acc,
-        pacc: &mut Option<&mut Acc>,
-    ) -> Result<(), RankedError> {
-        let weight = st.value.mul_int(group.count)?;
-        if let Status::Inactive(reason) = st.status {
-            acc.add_inactive(reason, weight)?;
-            if let Some(p) = pacc.as_deref_mut() {
-                p.add_inactive(reason, weight)?;
-            }
-            return Ok(());
-        }
-        if let Some(c) = st.recipient
-            && self.is_continuing(c)
-        {
-            acc.add_tally(c, weight)?;
-            if let Some(p) = pacc.as_deref_mut() {
-                p.add_tally(c, weight)?;
-            }
-            return Ok(());
-        }
-        if group.marks.is_empty() {
-            return self.select(st, weight, None, Some(InactiveReason::Undervote), acc, pacc);
-        }
-        let max_rank = group.marks.last().map(|m| m.0).unwrap_or(0);
-        let mut last_rank = 0u32;
-        let mut seen: BTreeSet<Selection> = BTreeSet::new();
-        let mut i = 0;
-        let marks = &group.marks;
-        while i < marks.len() {
-            let rank = marks.get(i).map(|m| m.0).unwrap_or(0);
-            let mut j = i;
-            while marks.get(j).map(|m| m.0) == Some(rank) {
-                j += 1;
-            }
-            let sels: Vec<Selection> = marks.get(i..j).unwrap_or(&[]).iter().map(|m| m.1).collect();
-            i = j;
-
-            if self.uses_surpluses && self.winners.len() == self.rules.seats as usize {
-                return self.select(
-                    st,
-                    weight,
-                    None,
-                    Some(InactiveReason::FinalRoundSurplus),
-                    acc,
-                    pacc,
-                );
-            }
-            if let Some(max_skip) = self.rules.max_skipped_ranks
-                && i64::from(rank) - i64::from(last_rank) > i64::from(max_skip) + 1
-            {
-                return self.select(
-                    st,
-                    weight,
-                    None,
-                    Some(InactiveReason::SkippedRankings),
-                    acc,
-                    pacc,
-                );
-            }
-            last_rank = rank;
-            if self.rules.exhaust_on_duplicate {
-                let mut dup = false;
-                for s in &sels {
-                    if !seen.insert(*s) {
-                        dup = true;
-                        break;
-                    }
-                }
-                if dup {
-                    return self.select(
-                        st,
-                        weight,
-                        None,
-                        Some(InactiveReason::RepeatedRankings),
-                        acc,
-                        pacc,
-                    );
-                }
-            }
-            match self.overvote_decision(&sels)? {
-                OvervoteDecision::Exhaust => {
-                    return self.select(
-                        st,
-                        weight,
-                        None,
-                        Some(InactiveReason::Overvote),
-                        acc,
-                        pacc,
-                    );
-                }
-                OvervoteDecision::Skip => {
-                    if rank == max_rank {
-                        return self.select(
-                            st,
-                            weight,
-                            None,
-                            Some(InactiveReason::ExhaustedChoices),
-                            acc,
-                            pacc,
-                        );
-                    }
-                    continue;
-                }
-                OvervoteDecision::None => {}
-            }
-            for s in &sels {
-                if let Selection::Candidate(c) = s
-                    && self.is_continuing(c.index())
-                {
-                    return self.select(st, weight, Some(c.index()), None, acc, pacc);
-                }
-            }
-            if rank == max_rank {
-                return self.select(
-                    st,
-                    weight,
-                    None,
-                    Some(InactiveReason::ExhaustedChoices),
-                    acc,
-                    pacc,
-                );
-            }
-        }
-        Ok(())
-    }
-
-    /// Give the ballot group to `to` (or make it inactive for `reason`),
-    /// recording the transfer from its current recipient.
-    fn select(
-        &self,
-        st: &mut GroupState,
-        weight: Decimal,
-        to: Option<usize>,
-        reason: Option<InactiveReason>,
-        acc: &mut Acc,
-        pacc: &mut Option<&mut Acc>,
-    ) -> Result<(), RankedError> {
-        if st.value.signum() == 1
-            && let Some(from) = st.recipient
-        {
-            let target = to
-                .map(|c| TransferTarget::Candidate(cid(c)))
-                .unwrap_or(TransferTarget::Exhausted);
-            acc.add_transfer(from, target, weight)?;
-            if let Some(p) = pacc.as_deref_mut() {
-                p.add_transfer(from, target, weight)?;
-            }
-        }
-        st.recipient = to;
-        match (to, reason) {
-            (Some(c), _) => {
-                acc.add_tally(c, weight)?;
-                if let Some(p) = pacc.as_deref_mut() {
-                    p.add_tally(c, weight)?;
-                }
-            }
-            (None, reason) => {
-                let reason = reason.unwrap_or(InactiveReason::ExhaustedChoices);
-                st.status = Status::Inactive(reason);
-                acc.add_inactive(reason, weight)?;
-                if let Some(p) = pacc.as_deref_mut() {
-                    p.add_inactive(reason, weight)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn overvote_decision(&self, sels: &[Selection]) -> Result<OvervoteDecision, RankedError> {
-        let rule = self.rules.overvote_rule;
-        if sels.contains(&Selection::Overvote) {
-            if sels.len() != 1 {
-                return Err(RankedError::InvalidOvervote {
-                    message: "a rank holds both the overvote label and candidates".into(),
-                });
-            }
-            return match rule {
-                OvervoteRule::ExhaustImmediately => Ok(OvervoteDecision::Exhaust),
-                OvervoteRule::AlwaysSkipToNextRank => Ok(OvervoteDecision::Skip),
-                OvervoteRule::ExhaustIfMultipleContinuing => Err(RankedError::InvalidOvervote {
-                    message:
-                        "an explicit overvote label cannot be used with exhaustIfMultipleContinuing"
-                            .into(),
-                }),
-            };
-        }
-        if sels.len() <= 1 {
-            return Ok(OvervoteDecision::None);
-        }
-        Ok(match rule {
-            OvervoteRule::ExhaustImmediately => OvervoteDecision::Exhaust,
-            OvervoteRule::AlwaysSkipToNextRank => OvervoteDecision::Skip,
-            OvervoteRule::ExhaustIfMultipleContinuing => {
-                let n = sels
-                    .iter()
-                    .filter(
-                        |s| matches!(s, Selection::Candidate(c) if self.is_continuing(c.index())),
-                    )
-                    .count();
-                if n >= 2 {
-                    OvervoteDecision::Exhaust
-                } else {
-                    OvervoteDecision::None
-                }
-            }
-        })
     }
 
     fn threshold(&self, active: Decimal) -> Result<Decimal, RankedError> {
@@ -1108,6 +907,260 @@ impl<'a> Counter<'a> {
         }
         Ok(residual)
     }
+}
+
+/// What counting one round needs to know, split from the counter so that the
+/// ballot states can be updated in place.
+struct RoundCtx<'r> {
+    rules: &'r RankedRules,
+    continuing: Vec<bool>,
+    /// Every seat is filled (multi-seat): leftover value is final-round surplus.
+    final_surplus: bool,
+}
+
+impl RoundCtx<'_> {
+    fn is_continuing(&self, c: usize) -> bool {
+        self.continuing.get(c).copied().unwrap_or(false)
+    }
+
+    fn count_group(
+        &self,
+        group: &BallotGroup,
+        st: &mut GroupState,
+        acc: &mut Acc,
+        dense: &mut [Option<Decimal>],
+        pacc: &mut Option<&mut Acc>,
+    ) -> Result<(), RankedError> {
+        let weight = st.value.mul_int(group.count)?;
+        if let Status::Inactive(reason) = st.status {
+            acc.add_inactive(reason, weight)?;
+            if let Some(p) = pacc.as_deref_mut() {
+                p.add_inactive(reason, weight)?;
+            }
+            return Ok(());
+        }
+        if let Some(c) = st.recipient
+            && self.is_continuing(c)
+        {
+            add_dense(dense, c, weight)?;
+            acc.active = acc.active.plus(weight)?;
+            if let Some(p) = pacc.as_deref_mut() {
+                p.add_tally(c, weight)?;
+            }
+            return Ok(());
+        }
+        if group.marks.is_empty() {
+            return self.select(
+                st,
+                weight,
+                dense,
+                None,
+                Some(InactiveReason::Undervote),
+                acc,
+                pacc,
+            );
+        }
+        let max_rank = group.marks.last().map(|m| m.0).unwrap_or(0);
+        let mut last_rank = 0u32;
+        let mut seen: BTreeSet<Selection> = BTreeSet::new();
+        let mut i = 0;
+        let marks = &group.marks;
+        while i < marks.len() {
+            let rank = marks.get(i).map(|m| m.0).unwrap_or(0);
+            let mut j = i;
+            while marks.get(j).map(|m| m.0) == Some(rank) {
+                j += 1;
+            }
+            let sels: Vec<Selection> = marks.get(i..j).unwrap_or(&[]).iter().map(|m| m.1).collect();
+            i = j;
+
+            if self.final_surplus {
+                return self.select(
+                    st,
+                    weight,
+                    dense,
+                    None,
+                    Some(InactiveReason::FinalRoundSurplus),
+                    acc,
+                    pacc,
+                );
+            }
+            if let Some(max_skip) = self.rules.max_skipped_ranks
+                && i64::from(rank) - i64::from(last_rank) > i64::from(max_skip) + 1
+            {
+                return self.select(
+                    st,
+                    weight,
+                    dense,
+                    None,
+                    Some(InactiveReason::SkippedRankings),
+                    acc,
+                    pacc,
+                );
+            }
+            last_rank = rank;
+            if self.rules.exhaust_on_duplicate {
+                let mut dup = false;
+                for s in &sels {
+                    if !seen.insert(*s) {
+                        dup = true;
+                        break;
+                    }
+                }
+                if dup {
+                    return self.select(
+                        st,
+                        weight,
+                        dense,
+                        None,
+                        Some(InactiveReason::RepeatedRankings),
+                        acc,
+                        pacc,
+                    );
+                }
+            }
+            match self.overvote_decision(&sels)? {
+                OvervoteDecision::Exhaust => {
+                    return self.select(
+                        st,
+                        weight,
+                        dense,
+                        None,
+                        Some(InactiveReason::Overvote),
+                        acc,
+                        pacc,
+                    );
+                }
+                OvervoteDecision::Skip => {
+                    if rank == max_rank {
+                        return self.select(
+                            st,
+                            weight,
+                            dense,
+                            None,
+                            Some(InactiveReason::ExhaustedChoices),
+                            acc,
+                            pacc,
+                        );
+                    }
+                    continue;
+                }
+                OvervoteDecision::None => {}
+            }
+            for s in &sels {
+                if let Selection::Candidate(c) = s
+                    && self.is_continuing(c.index())
+                {
+                    return self.select(st, weight, dense, Some(c.index()), None, acc, pacc);
+                }
+            }
+            if rank == max_rank {
+                return self.select(
+                    st,
+                    weight,
+                    dense,
+                    None,
+                    Some(InactiveReason::ExhaustedChoices),
+                    acc,
+                    pacc,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Give the ballot group to `to` (or make it inactive for `reason`),
+    /// recording the transfer from its current recipient.
+    // The three sums (contest, dense tally, precinct) are updated together.
+    #[allow(clippy::too_many_arguments)]
+    fn select(
+        &self,
+        st: &mut GroupState,
+        weight: Decimal,
+        dense: &mut [Option<Decimal>],
+        to: Option<usize>,
+        reason: Option<InactiveReason>,
+        acc: &mut Acc,
+        pacc: &mut Option<&mut Acc>,
+    ) -> Result<(), RankedError> {
+        if st.value.signum() == 1
+            && let Some(from) = st.recipient
+        {
+            let target = to
+                .map(|c| TransferTarget::Candidate(cid(c)))
+                .unwrap_or(TransferTarget::Exhausted);
+            acc.add_transfer(from, target, weight)?;
+            if let Some(p) = pacc.as_deref_mut() {
+                p.add_transfer(from, target, weight)?;
+            }
+        }
+        st.recipient = to;
+        match (to, reason) {
+            (Some(c), _) => {
+                add_dense(dense, c, weight)?;
+                acc.active = acc.active.plus(weight)?;
+                if let Some(p) = pacc.as_deref_mut() {
+                    p.add_tally(c, weight)?;
+                }
+            }
+            (None, reason) => {
+                let reason = reason.unwrap_or(InactiveReason::ExhaustedChoices);
+                st.status = Status::Inactive(reason);
+                acc.add_inactive(reason, weight)?;
+                if let Some(p) = pacc.as_deref_mut() {
+                    p.add_inactive(reason, weight)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn overvote_decision(&self, sels: &[Selection]) -> Result<OvervoteDecision, RankedError> {
+        let rule = self.rules.overvote_rule;
+        if sels.contains(&Selection::Overvote) {
+            if sels.len() != 1 {
+                return Err(RankedError::InvalidOvervote {
+                    message: "a rank holds both the overvote label and candidates".into(),
+                });
+            }
+            return match rule {
+                OvervoteRule::ExhaustImmediately => Ok(OvervoteDecision::Exhaust),
+                OvervoteRule::AlwaysSkipToNextRank => Ok(OvervoteDecision::Skip),
+                OvervoteRule::ExhaustIfMultipleContinuing => Err(RankedError::InvalidOvervote {
+                    message:
+                        "an explicit overvote label cannot be used with exhaustIfMultipleContinuing"
+                            .into(),
+                }),
+            };
+        }
+        if sels.len() <= 1 {
+            return Ok(OvervoteDecision::None);
+        }
+        Ok(match rule {
+            OvervoteRule::ExhaustImmediately => OvervoteDecision::Exhaust,
+            OvervoteRule::AlwaysSkipToNextRank => OvervoteDecision::Skip,
+            OvervoteRule::ExhaustIfMultipleContinuing => {
+                let n = sels
+                    .iter()
+                    .filter(
+                        |s| matches!(s, Selection::Candidate(c) if self.is_continuing(c.index())),
+                    )
+                    .count();
+                if n >= 2 {
+                    OvervoteDecision::Exhaust
+                } else {
+                    OvervoteDecision::None
+                }
+            }
+        })
+    }
+}
+
+fn add_dense(dense: &mut [Option<Decimal>], c: usize, w: Decimal) -> Result<(), RankedError> {
+    if let Some(slot) = dense.get_mut(c) {
+        *slot = Some(slot.unwrap_or(Decimal::ZERO).plus(w)?);
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
