@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod cmd_convert;
+
 /// Election verification from paper and machine records.
 #[derive(Parser)]
 #[command(name = "canvass", version, about)]
@@ -12,9 +14,14 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Convert cast vote records to NIST CDF JSON or a Dominion export.
+    Convert(cmd_convert::ConvertArgs),
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Convert(args) => cmd_convert::run(args),
+    }
 }

@@ -49,6 +49,19 @@ pub(crate) fn read_xlsx(
     election: &mut Election,
     sink: &mut CardSink<'_>,
 ) -> Result<(), FormatError> {
+    if !crate::hart::is_zip(path)? {
+        return Err(FormatError::WrongFormat {
+            at: Location::file(path),
+            expected: crate::Format::EssXlsx,
+            found: "not a zip archive (an xlsx file is one)".into(),
+        });
+    }
+    // RCTab counts every row element of the sheet from the first vote row
+    // on, including rows that hold no text (styled but empty rows, often
+    // at the very end of a sheet); calamine's cell reader does not show
+    // them, so their numbers are read from the sheet XML first. This also
+    // refuses a cut-short archive as truncated.
+    let present = sheet_row_numbers(path)?;
     let mut workbook: Xlsx<_> = open_workbook(path).map_err(|e| match e {
         calamine::XlsxError::Io(io) => FormatError::io(path, io),
         other => FormatError::WrongFormat {
@@ -66,11 +79,6 @@ pub(crate) fn read_xlsx(
     let layout = RankLayout::from_options(path, options, 2, 2)?;
     let header_row = layout.first_row.checked_sub(1).filter(|r| *r >= 1);
     let contest = single_contest(path, options, election);
-    // RCTab counts every row element of the sheet from the first vote row
-    // on, including rows that hold no text (styled but empty rows, often
-    // at the very end of a sheet); calamine's cell reader does not show
-    // them, so their numbers are read from the sheet XML first.
-    let present = sheet_row_numbers(path)?;
     let mut pending = BlankRows {
         rows: present,
         next: 0,

@@ -289,13 +289,21 @@ impl<'o> RankRowReader<'o> {
                 }
             }
         }
-        let id = self
-            .layout
-            .id
-            .map(|i| cell(row, i))
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("{}-{}", self.file_name, self.cards));
+        // An id column that is given must hold an id on every ballot row
+        // (RCTab refuses the file otherwise).
+        let id = match self.layout.id {
+            Some(i) => {
+                let id = cell(row, i);
+                if id.is_empty() {
+                    return Err(FormatError::MissingField {
+                        at: Location::record(Path::new(&*self.file), row_number)
+                            .field(format!("id (column {})", i + 1)),
+                    });
+                }
+                id.to_owned()
+            }
+            None => format!("{}-{}", self.file_name, self.cards),
+        };
         let mut card = Card::new(CardId::new(id));
         card.precinct = self.layout.precinct.and_then(|i| non_empty(cell(row, i)));
         card.location.batch = self.layout.batch.and_then(|i| non_empty(cell(row, i)));

@@ -89,10 +89,30 @@ fn abif_errors_name_the_line() {
         let msg = err.to_string();
         assert!(msg.contains("bad.abif") && msg.contains(expected), "{msg}");
     };
-    check("3:A>B\nx:A\n", "record 2, field \"count\"");
+    check("3:A>B\n12x:A\n", "record 2, field \"count\"");
     check("3:A>\n", "ends with a separator");
     check("3:[A>B\n", "not closed");
     check("A>B\n", "expected a ballot line");
     check("{not json\n", "metadata is not JSON");
     check("1000000000000:A\n", "more ballots than");
+}
+
+#[test]
+fn header_line_bare_declarations_and_star_counts() {
+    let path = testdata("abif/header_and_declarations.abif");
+    assert_eq!(detect(&path).unwrap(), Format::Abif);
+    let (election, cards) = read_all(&path, Format::Abif, &SourceOptions::default()).unwrap();
+    let shown: Vec<String> = cards.iter().map(|c| ranking(&election, c)).collect();
+    let mut want = vec!["1:North Shore 2:South Bank 3:East End"; 5];
+    want.extend(vec!["1:South Bank 1:East End 2:North Shore"; 3]);
+    want.extend(vec!["1:East End"; 2]);
+    // Marks sort by rank then candidate id (interning order).
+    let normalise = |s: &str| {
+        let mut parts: Vec<&str> = s.split(' ').collect();
+        parts.sort();
+        parts.join(" ")
+    };
+    let got: Vec<String> = shown.iter().map(|s| normalise(s)).collect();
+    let want: Vec<String> = want.iter().map(|s| normalise(s)).collect();
+    assert_eq!(got, want);
 }

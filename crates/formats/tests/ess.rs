@@ -62,8 +62,8 @@ fn ess_csv_cell_labels_and_columns() {
             "B-2|P1|box7|3|1:OVERVOTE 2:Alice",
             // "UWI" is the undeclared write-in; "Carol|Bob" two names at rank 2.
             "B-3|P2|box8|4|1:UWI 2:Bob 2:Carol 3:Alice",
-            // No id: the file name and the card's number in the file, as RCTab.
-            "labels.csv-4|P2|box8|5|",
+            // Nothing marked: an undervote, kept.
+            "B-4|P2|box8|5|",
             // Blank line skipped; a duplicate is kept for the rules to judge.
             "B-5|-|-|6|1:Bob 2:Bob 3:Alice",
         ],
@@ -94,7 +94,7 @@ fn ess_csv_uwi_candidate_kind_and_blank_as_uwi() {
     // B-2's empty third rank and the all-blank row's three ranks are UWI.
     let shown: Vec<String> = cards.iter().map(|c| show(&election, c)).collect();
     assert_eq!(shown[1], "B-2|P1|box7|3|1:OVERVOTE 2:Alice 3:UWI");
-    assert_eq!(shown[3], "labels.csv-4|P2|box8|5|1:UWI 2:UWI 3:UWI");
+    assert_eq!(shown[3], "B-4|P2|box8|5|1:UWI 2:UWI 3:UWI");
 }
 
 #[test]
@@ -107,6 +107,21 @@ fn ess_bad_options_and_files_are_errors() {
     assert!(err.to_string().contains("firstVoteColumnIndex"), "{err}");
     let err = read_all(&testdata("ess/missing.xlsx"), Format::EssXlsx, &labels()).unwrap_err();
     assert!(matches!(err, FormatError::Io { .. }), "{err}");
+    // A ballot row without its id, when an id column is given (RCTab refuses it too).
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("noid.csv");
+    std::fs::write(&p, "id,1st,2nd\nA,x,y\n,y,x\n").unwrap();
+    let options = SourceOptions {
+        id_column: Some(1),
+        ..SourceOptions::default()
+    };
+    let err = read_all(&p, Format::EssCsv, &options).unwrap_err();
+    assert!(matches!(err, FormatError::MissingField { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("noid.csv, record 3, field \"id (column 1)\""),
+        "{err}"
+    );
     // A csv given as xlsx names the file and the format.
     let err = read_all(&testdata("ess/labels.csv"), Format::EssXlsx, &labels()).unwrap_err();
     assert!(err.to_string().contains("labels.csv"), "{err}");
@@ -228,9 +243,64 @@ fn treat_blank_as_undeclared_write_in_case() {
         })
         .map(|c| show(&election, c))
         .collect();
+    // RCTab's round 1: A 2, B 2, C 2, D 1, Undeclared Write-ins 5 (each
+    // ballot counts for its first marked rank).
+    let mut first: std::collections::BTreeMap<String, u32> = Default::default();
+    for c in &cards {
+        let m = c.contests[0].marks[0];
+        let Choice::Candidate(id) = m.choice else {
+            panic!("{c:?}")
+        };
+        *first
+            .entry(contest.candidate(id).unwrap().name.clone())
+            .or_default() += 1;
+    }
+    let want: Vec<(String, u32)> = [("A", 2), ("B", 2), ("C", 2), ("D", 1), ("UWI", 5)]
+        .map(|(n, v)| (n.to_owned(), v))
+        .to_vec();
+    assert_eq!(first.into_iter().collect::<Vec<_>>(), want);
     // Ballot 6 has `undervote` at rank 1, ballot 9 at rank 4.
     assert_eq!(
         short,
         ["6|-|-|7|2:B 3:C 4:A", "9|-|-|10|1:C 2:OVERVOTE 3:B"]
     );
+}
+
+#[test]
+fn conversions_from_ess_matches_rctab_cvr_ids_and_rankings() {
+    // RCTab's own conversion of `_shared/simple_ess_cvr.xlsx`: its CVR ids
+    // and the ranks (RCTab writes `undervote` for an empty rank).
+    let Some(data) = data() else { return };
+    let case = data.join("rctab/conversions_from_ess");
+    let s = ess_common::rctab_sources(&case).remove(0);
+    let (election, cards) = read_all(&s.path, s.format.unwrap(), &s.options).unwrap();
+    let expected = std::fs::read_to_string(case.join("conversions_from_ess_expected.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = expected
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(cards.len(), rows.len());
+    for (card, row) in cards.iter().zip(&rows) {
+        assert_eq!(card.id.as_str(), row[3]);
+        let ranks: Vec<String> = (1..=3)
+            .map(|r| {
+                let names: Vec<String> = card.contests[0]
+                    .at_rank(r)
+                    .map(|m| match m.choice {
+                        Choice::Candidate(c) => {
+                            election.contests[0].candidate(c).unwrap().name.clone()
+                        }
+                        Choice::Overvote => "overvote".into(),
+                    })
+                    .collect();
+                if names.is_empty() {
+                    "undervote".into()
+                } else {
+                    names.join("|")
+                }
+            })
+            .collect();
+        assert_eq!(ranks, row[9..12], "{}", card.id);
+    }
 }

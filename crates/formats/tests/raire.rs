@@ -135,3 +135,38 @@ fn raire_json_errors() {
     let err = read_all(&p, Format::RaireJson, &SourceOptions::default()).unwrap_err();
     assert!(matches!(err, FormatError::Truncated { .. }), "{err}");
 }
+
+#[test]
+fn raire_csv_groups_a_ballots_contests_into_one_card() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("two.raire");
+    std::fs::write(
+        &p,
+        "2\nContest,M,2,a,b\nContest,C,3,x,y,z\nM,b1,a,b\nC,b1,z\nM,b2,b\nC,b3,y,x\n",
+    )
+    .unwrap();
+    let (election, cards) = read_all(&p, Format::RaireCsv, &SourceOptions::default()).unwrap();
+    let shown: Vec<(String, Vec<(String, usize)>)> = cards
+        .iter()
+        .map(|c| {
+            let contests = c
+                .contests
+                .iter()
+                .map(|v| {
+                    (
+                        election.contest(v.contest).external_id.clone(),
+                        v.marks.len(),
+                    )
+                })
+                .collect();
+            (c.id.to_string(), contests)
+        })
+        .collect();
+    let want: Vec<(String, Vec<(String, usize)>)> = vec![
+        ("b1".into(), vec![("M".into(), 2), ("C".into(), 1)]),
+        ("b2".into(), vec![("M".into(), 1)]),
+        ("b3".into(), vec![("C".into(), 2)]),
+    ];
+    assert_eq!(shown, want);
+    assert_eq!(cards[1].source.record, 6);
+}
