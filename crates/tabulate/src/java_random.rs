@@ -203,6 +203,19 @@ mod tests {
     }
 
     #[test]
+    fn hash_set_order_matches_java() {
+        let mut n = 0;
+        for line in REFERENCE.lines().filter(|l| l.starts_with("hashset ")) {
+            let (input, output) = line[8..].split_once(" => ").unwrap_or(("", ""));
+            let items: Vec<String> = input.split('|').map(str::to_owned).collect();
+            let expected: Vec<String> = output.split('|').map(str::to_owned).collect();
+            assert_eq!(java_hash_set_order(&items), expected, "{input}");
+            n += 1;
+        }
+        assert_eq!(n, 3);
+    }
+
+    #[test]
     fn bad_bound_is_none() {
         assert_eq!(JavaRandom::new(1).next_int(0), None);
     }

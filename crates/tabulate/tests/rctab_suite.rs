@@ -437,3 +437,33 @@ fn nsw_2021_irv_winners_match_raire() {
     }
     assert_eq!(checked, 33);
 }
+
+/// Our JSON layout is Jackson's: apart from `generatedBy`, the file we write
+/// is byte-identical to RCTab's for these cases.
+#[test]
+fn report_text_is_byte_identical() {
+    let Some(data) = data_dir() else { return };
+    for case in [
+        "test_set_1_exhaust_at_overvote",
+        "test_set_multi_winner_fractional_threshold",
+        "2013_minneapolis_park_bottoms_up",
+    ] {
+        let dir = data.join("rctab").join(case);
+        let Ok(reports) = run_config(&dir.join(format!("{case}_config.json"))) else {
+            panic!("{case}")
+        };
+        let Ok(expected) =
+            std::fs::read_to_string(dir.join(format!("{case}_expected_detailed_report.json")))
+        else {
+            panic!("{case}")
+        };
+        let ours = reports[0].to_json();
+        let strip = |s: &str| {
+            s.lines()
+                .filter(|l| !l.contains("\"generatedBy\""))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(strip(&ours), strip(&expected), "{case}");
+    }
+}
