@@ -110,19 +110,6 @@ pub fn java_hash_set_order(items: &[String]) -> Vec<String> {
     bucket_order(items, wanted.next_power_of_two())
 }
 
-/// The iteration order of a `java.util.HashMap<String, _>` into which `keys`
-/// were put in this order (default capacity 16, doubled whenever the size
-/// exceeds three quarters of it; a resize keeps the relative order of the
-/// keys that share a bucket). RCTab lists the candidates elected or
-/// eliminated in one round in this order.
-pub fn java_hash_map_order(keys: &[String]) -> Vec<String> {
-    let mut capacity = 16usize;
-    while keys.len() * 4 > capacity * 3 {
-        capacity *= 2;
-    }
-    bucket_order(keys, capacity)
-}
-
 fn bucket_order(items: &[String], capacity: usize) -> Vec<String> {
     let mut buckets: Vec<Vec<String>> = vec![Vec::new(); capacity];
     for item in items {
@@ -213,6 +200,19 @@ mod tests {
             let (h, s) = rest.split_once(' ').unwrap_or((rest, ""));
             assert_eq!(java_string_hash(s).to_string(), h, "{s:?}");
         }
+    }
+
+    #[test]
+    fn hash_set_order_matches_java() {
+        let mut n = 0;
+        for line in REFERENCE.lines().filter(|l| l.starts_with("hashset ")) {
+            let (input, output) = line[8..].split_once(" => ").unwrap_or(("", ""));
+            let items: Vec<String> = input.split('|').map(str::to_owned).collect();
+            let expected: Vec<String> = output.split('|').map(str::to_owned).collect();
+            assert_eq!(java_hash_set_order(&items), expected, "{input}");
+            n += 1;
+        }
+        assert_eq!(n, 3);
     }
 
     #[test]

@@ -63,15 +63,15 @@ impl Acc {
 
     fn add_tally(&mut self, c: usize, w: Decimal) -> Result<(), RankedError> {
         let t = self.tally.entry(c).or_insert(Decimal::ZERO);
-        *t = t.add(w)?;
-        self.active = self.active.add(w)?;
+        *t = t.plus(w)?;
+        self.active = self.active.plus(w)?;
         Ok(())
     }
 
     fn add_inactive(&mut self, r: InactiveReason, w: Decimal) -> Result<(), RankedError> {
         let i = reason_index(r);
         if let Some(slot) = self.inactive.get_mut(i) {
-            *slot = slot.add(w)?;
+            *slot = slot.plus(w)?;
         }
         Ok(())
     }
@@ -88,7 +88,7 @@ impl Acc {
             .or_default()
             .entry(to)
             .or_insert(Decimal::ZERO);
-        *slot = slot.add(w)?;
+        *slot = slot.plus(w)?;
         Ok(())
     }
 }
@@ -280,6 +280,14 @@ impl<'a> Counter<'a> {
             return false;
         }
         let winners = self.winners.len();
+        let anyone_continuing = r == 0
+            || (0..self.ballots.candidates.len()).any(|c| {
+                self.is_continuing(c) && self.won_round.get(c).copied().flatten().is_none()
+            });
+        if winners < self.rules.seats as usize && !anyone_continuing {
+            // Every candidate has won: nothing left to count.
+            return false;
+        }
         if self.rules.continue_until_two {
             self.num_eliminated + winners + 1 < self.num_candidates()
                 || self.elim_round.contains(&Some(r))
@@ -335,22 +343,33 @@ impl<'a> Counter<'a> {
         } else {
             Vec::new()
         };
+        let ctx = RoundCtx {
+            rules: self.rules,
+            continuing: (0..self.ballots.candidates.len())
+                .map(|c| self.is_continuing(c))
+                .collect(),
+            final_surplus: self.uses_surpluses && self.winners.len() == self.rules.seats as usize,
+        };
+        let mut dense: Vec<Option<Decimal>> = ctx
+            .continuing
+            .iter()
+            .map(|&c| c.then_some(Decimal::ZERO))
+            .collect();
         let ballots = self.ballots;
         let groups = ballots.groups();
-        for (gi, group) in groups.iter().enumerate() {
-            let Some(mut st) = self.states.get(gi).cloned() else {
-                continue;
-            };
+        for (st, group) in self.states.iter_mut().zip(groups) {
             let mut p = if by_precinct {
                 group.precinct.and_then(|p| pacc.get_mut(p as usize))
             } else {
                 None
             };
-            self.count_group(group, &mut st, &mut acc, &mut p)?;
-            if let Some(slot) = self.states.get_mut(gi) {
-                *slot = st;
-            }
+            ctx.count_group(group, st, &mut acc, &mut dense, &mut p)?;
         }
+        acc.tally = dense
+            .iter()
+            .enumerate()
+            .filter_map(|(c, v)| v.map(|v| (c, v)))
+            .collect();
 
         // Transfers counted now belong to the previous round's decisions.
         if let Some(prev) = self.rounds.last_mut() {
@@ -372,7 +391,10 @@ impl<'a> Counter<'a> {
         let recompute = if self.rules.seats > 1 {
             r == 1
         } else {
-            !self.rules.first_round_determines_threshold || r == 1
+            // Once a winner is declared (continueUntilTwoCandidatesRemain),
+            // the threshold stays frozen (RCTab suite:
+            // continue_until_two_threshold_freeze).
+            (!self.rules.first_round_determines_threshold || r == 1) && self.winners.is_empty()
         };
         let threshold = match (recompute, self.rounds.last()) {
             (false, Some(prev)) => prev.threshold,
@@ -398,7 +420,7 @@ impl<'a> Counter<'a> {
             || (self.rules.continue_until_two && self.num_eliminated + 2 < self.num_candidates())
             || matches!(self.rules.winner_mode, WinnerMode::BottomsUpPercentage(_))
         {
-            eliminated = self.eliminate(&acc.tally, &mut ties)?;
+            eliminated = self.eliminate(&acc.tally, threshold, &mut ties)?;
             if eliminated.is_empty() {
                 return Err(RankedError::NothingToEliminate { round: r });
             }
@@ -441,222 +463,10 @@ impl<'a> Counter<'a> {
         Ok(())
     }
 
-    fn count_group(
-        &self,
-        group: &BallotGroup,
-        st: &mut GroupState,
-        acc: &mut Acc,
-        pacc: &mut Option<&mut Acc>,
-    ) -> Result<(), RankedError> {
-        let weight = st.value.mul_int(group.count)?;
-        if let Status::Inactive(reason) = st.status {
-            acc.add_inactive(reason, weight)?;
-            if let Some(p) = pacc.as_deref_mut() {
-                p.add_inactive(reason, weight)?;
-            }
-            return Ok(());
-        }
-        if let Some(c) = st.recipient
-            && self.is_continuing(c)
-        {
-            acc.add_tally(c, weight)?;
-            if let Some(p) = pacc.as_deref_mut() {
-                p.add_tally(c, weight)?;
-            }
-            return Ok(());
-        }
-        if group.marks.is_empty() {
-            return self.select(st, weight, None, Some(InactiveReason::Undervote), acc, pacc);
-        }
-        let max_rank = group.marks.last().map(|m| m.0).unwrap_or(0);
-        let mut last_rank = 0u32;
-        let mut seen: BTreeSet<Selection> = BTreeSet::new();
-        let mut i = 0;
-        let marks = &group.marks;
-        while i < marks.len() {
-            let rank = marks.get(i).map(|m| m.0).unwrap_or(0);
-            let mut j = i;
-            while marks.get(j).map(|m| m.0) == Some(rank) {
-                j += 1;
-            }
-            let sels: Vec<Selection> = marks.get(i..j).unwrap_or(&[]).iter().map(|m| m.1).collect();
-            i = j;
-
-            if self.uses_surpluses && self.winners.len() == self.rules.seats as usize {
-                return self.select(
-                    st,
-                    weight,
-                    None,
-                    Some(InactiveReason::FinalRoundSurplus),
-                    acc,
-                    pacc,
-                );
-            }
-            if let Some(max_skip) = self.rules.max_skipped_ranks
-                && i64::from(rank) - i64::from(last_rank) > i64::from(max_skip) + 1
-            {
-                return self.select(
-                    st,
-                    weight,
-                    None,
-                    Some(InactiveReason::SkippedRankings),
-                    acc,
-                    pacc,
-                );
-            }
-            last_rank = rank;
-            if self.rules.exhaust_on_duplicate {
-                let mut dup = false;
-                for s in &sels {
-                    if !seen.insert(*s) {
-                        dup = true;
-                        break;
-                    }
-                }
-                if dup {
-                    return self.select(
-                        st,
-                        weight,
-                        None,
-                        Some(InactiveReason::RepeatedRankings),
-                        acc,
-                        pacc,
-                    );
-                }
-            }
-            match self.overvote_decision(&sels)? {
-                OvervoteDecision::Exhaust => {
-                    return self.select(
-                        st,
-                        weight,
-                        None,
-                        Some(InactiveReason::Overvote),
-                        acc,
-                        pacc,
-                    );
-                }
-                OvervoteDecision::Skip => {
-                    if rank == max_rank {
-                        return self.select(
-                            st,
-                            weight,
-                            None,
-                            Some(InactiveReason::ExhaustedChoices),
-                            acc,
-                            pacc,
-                        );
-                    }
-                    continue;
-                }
-                OvervoteDecision::None => {}
-            }
-            for s in &sels {
-                if let Selection::Candidate(c) = s
-                    && self.is_continuing(c.index())
-                {
-                    return self.select(st, weight, Some(c.index()), None, acc, pacc);
-                }
-            }
-            if rank == max_rank {
-                return self.select(
-                    st,
-                    weight,
-                    None,
-                    Some(InactiveReason::ExhaustedChoices),
-                    acc,
-                    pacc,
-                );
-            }
-        }
-        Ok(())
-    }
-
-    /// Give the ballot group to `to` (or make it inactive for `reason`),
-    /// recording the transfer from its current recipient.
-    fn select(
-        &self,
-        st: &mut GroupState,
-        weight: Decimal,
-        to: Option<usize>,
-        reason: Option<InactiveReason>,
-        acc: &mut Acc,
-        pacc: &mut Option<&mut Acc>,
-    ) -> Result<(), RankedError> {
-        if st.value.signum() == 1
-            && let Some(from) = st.recipient
-        {
-            let target = to
-                .map(|c| TransferTarget::Candidate(cid(c)))
-                .unwrap_or(TransferTarget::Exhausted);
-            acc.add_transfer(from, target, weight)?;
-            if let Some(p) = pacc.as_deref_mut() {
-                p.add_transfer(from, target, weight)?;
-            }
-        }
-        st.recipient = to;
-        match (to, reason) {
-            (Some(c), _) => {
-                acc.add_tally(c, weight)?;
-                if let Some(p) = pacc.as_deref_mut() {
-                    p.add_tally(c, weight)?;
-                }
-            }
-            (None, reason) => {
-                let reason = reason.unwrap_or(InactiveReason::ExhaustedChoices);
-                st.status = Status::Inactive(reason);
-                acc.add_inactive(reason, weight)?;
-                if let Some(p) = pacc.as_deref_mut() {
-                    p.add_inactive(reason, weight)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn overvote_decision(&self, sels: &[Selection]) -> Result<OvervoteDecision, RankedError> {
-        let rule = self.rules.overvote_rule;
-        if sels.contains(&Selection::Overvote) {
-            if sels.len() != 1 {
-                return Err(RankedError::InvalidOvervote {
-                    message: "a rank holds both the overvote label and candidates".into(),
-                });
-            }
-            return match rule {
-                OvervoteRule::ExhaustImmediately => Ok(OvervoteDecision::Exhaust),
-                OvervoteRule::AlwaysSkipToNextRank => Ok(OvervoteDecision::Skip),
-                OvervoteRule::ExhaustIfMultipleContinuing => Err(RankedError::InvalidOvervote {
-                    message:
-                        "an explicit overvote label cannot be used with exhaustIfMultipleContinuing"
-                            .into(),
-                }),
-            };
-        }
-        if sels.len() <= 1 {
-            return Ok(OvervoteDecision::None);
-        }
-        Ok(match rule {
-            OvervoteRule::ExhaustImmediately => OvervoteDecision::Exhaust,
-            OvervoteRule::AlwaysSkipToNextRank => OvervoteDecision::Skip,
-            OvervoteRule::ExhaustIfMultipleContinuing => {
-                let n = sels
-                    .iter()
-                    .filter(
-                        |s| matches!(s, Selection::Candidate(c) if self.is_continuing(c.index())),
-                    )
-                    .count();
-                if n >= 2 {
-                    OvervoteDecision::Exhaust
-                } else {
-                    OvervoteDecision::None
-                }
-            }
-        })
-    }
-
     fn threshold(&self, active: Decimal) -> Result<Decimal, RankedError> {
         let rules = self.rules;
         let mut t = if let WinnerMode::BottomsUpPercentage(p) = rules.winner_mode {
-            active.mul(p)?
+            active.times(p)?
         } else {
             let divisor = if rules.hare_quota {
                 rules.seats
@@ -677,7 +487,7 @@ impl<'a> Counter<'a> {
                 active
                     .div(divisor, decimals, Rounding::Down)
                     .ok_or(RankedError::Overflow)?
-                    .add(Decimal::new(1, decimals))?
+                    .plus(Decimal::new(1, decimals))?
             }
         };
         let min = rules.minimum_vote_threshold;
@@ -708,7 +518,9 @@ impl<'a> Counter<'a> {
             return Ok(selected);
         }
         if unfilled > 0 {
-            if tally.len() as i64 == unfilled {
+            // As many or fewer continuing candidates than open seats: all
+            // win (RCTab suite: more_winners_than_candidates).
+            if tally.len() as i64 <= unfilled {
                 selected = tally.keys().copied().collect();
             } else if rules.first_round_determines_threshold
                 && tally.len() as i64 - 1 == i64::from(rules.seats)
@@ -748,6 +560,7 @@ impl<'a> Counter<'a> {
     fn eliminate(
         &mut self,
         tally: &BTreeMap<usize, Decimal>,
+        threshold: Decimal,
         ties: &mut Vec<TieBreak>,
     ) -> Result<Vec<usize>, RankedError> {
         let r = self.round;
@@ -773,6 +586,20 @@ impl<'a> Counter<'a> {
                 return Err(RankedError::AllBelowMinimum { round: r });
             }
             if !below.is_empty() {
+                return Ok(below);
+            }
+        }
+        // 2b. cutoffElimination (bottoms-up with a percentage threshold):
+        // everyone below the threshold at once.
+        if self.rules.cutoff_elimination
+            && matches!(self.rules.winner_mode, WinnerMode::BottomsUpPercentage(_))
+        {
+            let below: Vec<usize> = by_tally
+                .iter()
+                .take_while(|(v, _)| *v < threshold)
+                .flat_map(|(_, cs)| cs.iter().copied())
+                .collect();
+            if !below.is_empty() && below.len() < tally.len() {
                 return Ok(below);
             }
         }
@@ -811,7 +638,7 @@ impl<'a> Counter<'a> {
                     }
                 }
             }
-            running = running.add(
+            running = running.plus(
                 v.mul_int(cs.len() as u64)?
                     .set_scale(self.rules.decimal_places, Rounding::Down)?,
             )?;
@@ -975,7 +802,7 @@ impl<'a> Counter<'a> {
     ) -> Result<(), RankedError> {
         let d = self.rules.decimal_places;
         let votes = tally.get(&winner).copied().unwrap_or(Decimal::ZERO);
-        let extra = votes.sub(threshold)?;
+        let extra = votes.minus(threshold)?;
         let fraction = if extra.signum() == 1 {
             extra
                 .div(votes, d, Rounding::Down)
@@ -985,10 +812,10 @@ impl<'a> Counter<'a> {
         };
         for st in &mut self.states {
             if st.recipient == Some(winner) {
-                let transfer = st.value.mul(fraction)?.set_scale(d, Rounding::Down)?;
-                let keep = st.value.sub(transfer)?;
+                let transfer = st.value.times(fraction)?.set_scale(d, Rounding::Down)?;
+                let keep = st.value.minus(transfer)?;
                 st.allocations.push((winner, keep));
-                st.value = st.value.sub(keep)?;
+                st.value = st.value.minus(keep)?;
             }
         }
         Ok(())
@@ -1052,20 +879,20 @@ impl<'a> Counter<'a> {
                 }
                 let v = keep.mul_int(g.count)?;
                 if let Some(t) = acc.tally.get_mut(w) {
-                    *t = t.add(v)?;
+                    *t = t.plus(v)?;
                 }
                 if let Some(pa) = g.precinct.and_then(|p| pacc.get_mut(p as usize))
                     && let Some(t) = pa.tally.get_mut(w)
                 {
-                    *t = t.add(v)?;
+                    *t = t.plus(v)?;
                 }
             }
         }
         for &w in &fresh {
             let t = acc.tally.get(&w).copied().unwrap_or(Decimal::ZERO);
-            let excess = t.sub(threshold)?;
+            let excess = t.minus(threshold)?;
             if excess.signum() == 1 {
-                residual = residual.add(excess)?;
+                residual = residual.plus(excess)?;
                 acc.tally.insert(w, threshold);
                 if let Some(prev) = self.rounds.last_mut() {
                     let slot = prev
@@ -1074,12 +901,266 @@ impl<'a> Counter<'a> {
                         .or_default()
                         .entry(TransferTarget::ResidualSurplus)
                         .or_insert(Decimal::ZERO);
-                    *slot = slot.add(excess)?;
+                    *slot = slot.plus(excess)?;
                 }
             }
         }
         Ok(residual)
     }
+}
+
+/// What counting one round needs to know, split from the counter so that the
+/// ballot states can be updated in place.
+struct RoundCtx<'r> {
+    rules: &'r RankedRules,
+    continuing: Vec<bool>,
+    /// Every seat is filled (multi-seat): leftover value is final-round surplus.
+    final_surplus: bool,
+}
+
+impl RoundCtx<'_> {
+    fn is_continuing(&self, c: usize) -> bool {
+        self.continuing.get(c).copied().unwrap_or(false)
+    }
+
+    fn count_group(
+        &self,
+        group: &BallotGroup,
+        st: &mut GroupState,
+        acc: &mut Acc,
+        dense: &mut [Option<Decimal>],
+        pacc: &mut Option<&mut Acc>,
+    ) -> Result<(), RankedError> {
+        let weight = st.value.mul_int(group.count)?;
+        if let Status::Inactive(reason) = st.status {
+            acc.add_inactive(reason, weight)?;
+            if let Some(p) = pacc.as_deref_mut() {
+                p.add_inactive(reason, weight)?;
+            }
+            return Ok(());
+        }
+        if let Some(c) = st.recipient
+            && self.is_continuing(c)
+        {
+            add_dense(dense, c, weight)?;
+            acc.active = acc.active.plus(weight)?;
+            if let Some(p) = pacc.as_deref_mut() {
+                p.add_tally(c, weight)?;
+            }
+            return Ok(());
+        }
+        if group.marks.is_empty() {
+            return self.select(
+                st,
+                weight,
+                dense,
+                None,
+                Some(InactiveReason::Undervote),
+                acc,
+                pacc,
+            );
+        }
+        let max_rank = group.marks.last().map(|m| m.0).unwrap_or(0);
+        let mut last_rank = 0u32;
+        let mut seen: BTreeSet<Selection> = BTreeSet::new();
+        let mut i = 0;
+        let marks = &group.marks;
+        while i < marks.len() {
+            let rank = marks.get(i).map(|m| m.0).unwrap_or(0);
+            let mut j = i;
+            while marks.get(j).map(|m| m.0) == Some(rank) {
+                j += 1;
+            }
+            let sels: Vec<Selection> = marks.get(i..j).unwrap_or(&[]).iter().map(|m| m.1).collect();
+            i = j;
+
+            if self.final_surplus {
+                return self.select(
+                    st,
+                    weight,
+                    dense,
+                    None,
+                    Some(InactiveReason::FinalRoundSurplus),
+                    acc,
+                    pacc,
+                );
+            }
+            if let Some(max_skip) = self.rules.max_skipped_ranks
+                && i64::from(rank) - i64::from(last_rank) > i64::from(max_skip) + 1
+            {
+                return self.select(
+                    st,
+                    weight,
+                    dense,
+                    None,
+                    Some(InactiveReason::SkippedRankings),
+                    acc,
+                    pacc,
+                );
+            }
+            last_rank = rank;
+            if self.rules.exhaust_on_duplicate {
+                let mut dup = false;
+                for s in &sels {
+                    if !seen.insert(*s) {
+                        dup = true;
+                        break;
+                    }
+                }
+                if dup {
+                    return self.select(
+                        st,
+                        weight,
+                        dense,
+                        None,
+                        Some(InactiveReason::RepeatedRankings),
+                        acc,
+                        pacc,
+                    );
+                }
+            }
+            match self.overvote_decision(&sels)? {
+                OvervoteDecision::Exhaust => {
+                    return self.select(
+                        st,
+                        weight,
+                        dense,
+                        None,
+                        Some(InactiveReason::Overvote),
+                        acc,
+                        pacc,
+                    );
+                }
+                OvervoteDecision::Skip => {
+                    if rank == max_rank {
+                        return self.select(
+                            st,
+                            weight,
+                            dense,
+                            None,
+                            Some(InactiveReason::ExhaustedChoices),
+                            acc,
+                            pacc,
+                        );
+                    }
+                    continue;
+                }
+                OvervoteDecision::None => {}
+            }
+            for s in &sels {
+                if let Selection::Candidate(c) = s
+                    && self.is_continuing(c.index())
+                {
+                    return self.select(st, weight, dense, Some(c.index()), None, acc, pacc);
+                }
+            }
+            if rank == max_rank {
+                return self.select(
+                    st,
+                    weight,
+                    dense,
+                    None,
+                    Some(InactiveReason::ExhaustedChoices),
+                    acc,
+                    pacc,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Give the ballot group to `to` (or make it inactive for `reason`),
+    /// recording the transfer from its current recipient.
+    // The three sums (contest, dense tally, precinct) are updated together.
+    #[allow(clippy::too_many_arguments)]
+    fn select(
+        &self,
+        st: &mut GroupState,
+        weight: Decimal,
+        dense: &mut [Option<Decimal>],
+        to: Option<usize>,
+        reason: Option<InactiveReason>,
+        acc: &mut Acc,
+        pacc: &mut Option<&mut Acc>,
+    ) -> Result<(), RankedError> {
+        if st.value.signum() == 1
+            && let Some(from) = st.recipient
+        {
+            let target = to
+                .map(|c| TransferTarget::Candidate(cid(c)))
+                .unwrap_or(TransferTarget::Exhausted);
+            acc.add_transfer(from, target, weight)?;
+            if let Some(p) = pacc.as_deref_mut() {
+                p.add_transfer(from, target, weight)?;
+            }
+        }
+        st.recipient = to;
+        match (to, reason) {
+            (Some(c), _) => {
+                add_dense(dense, c, weight)?;
+                acc.active = acc.active.plus(weight)?;
+                if let Some(p) = pacc.as_deref_mut() {
+                    p.add_tally(c, weight)?;
+                }
+            }
+            (None, reason) => {
+                let reason = reason.unwrap_or(InactiveReason::ExhaustedChoices);
+                st.status = Status::Inactive(reason);
+                acc.add_inactive(reason, weight)?;
+                if let Some(p) = pacc.as_deref_mut() {
+                    p.add_inactive(reason, weight)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn overvote_decision(&self, sels: &[Selection]) -> Result<OvervoteDecision, RankedError> {
+        let rule = self.rules.overvote_rule;
+        if sels.contains(&Selection::Overvote) {
+            if sels.len() != 1 {
+                return Err(RankedError::InvalidOvervote {
+                    message: "a rank holds both the overvote label and candidates".into(),
+                });
+            }
+            return match rule {
+                OvervoteRule::ExhaustImmediately => Ok(OvervoteDecision::Exhaust),
+                OvervoteRule::AlwaysSkipToNextRank => Ok(OvervoteDecision::Skip),
+                OvervoteRule::ExhaustIfMultipleContinuing => Err(RankedError::InvalidOvervote {
+                    message:
+                        "an explicit overvote label cannot be used with exhaustIfMultipleContinuing"
+                            .into(),
+                }),
+            };
+        }
+        if sels.len() <= 1 {
+            return Ok(OvervoteDecision::None);
+        }
+        Ok(match rule {
+            OvervoteRule::ExhaustImmediately => OvervoteDecision::Exhaust,
+            OvervoteRule::AlwaysSkipToNextRank => OvervoteDecision::Skip,
+            OvervoteRule::ExhaustIfMultipleContinuing => {
+                let n = sels
+                    .iter()
+                    .filter(
+                        |s| matches!(s, Selection::Candidate(c) if self.is_continuing(c.index())),
+                    )
+                    .count();
+                if n >= 2 {
+                    OvervoteDecision::Exhaust
+                } else {
+                    OvervoteDecision::None
+                }
+            }
+        })
+    }
+}
+
+fn add_dense(dense: &mut [Option<Decimal>], c: usize, w: Decimal) -> Result<(), RankedError> {
+    if let Some(slot) = dense.get_mut(c) {
+        *slot = Some(slot.unwrap_or(Decimal::ZERO).plus(w)?);
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

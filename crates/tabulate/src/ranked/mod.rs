@@ -102,6 +102,41 @@ pub struct BallotGroup {
     pub count: u64,
 }
 
+/// A fast, deterministic (unseeded) hasher for the aggregation index, in the
+/// style of rustc's FxHasher: rotate, xor, multiply. The index's iteration
+/// order never reaches an output (groups keep first-seen order).
+#[derive(Clone, Copy, Debug, Default)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            if let Some(dst) = word.get_mut(..chunk.len()) {
+                dst.copy_from_slice(chunk);
+            }
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, word: u32) {
+        self.write_u64(u64::from(word));
+    }
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type BuildFxHasher = std::hash::BuildHasherDefault<FxHasher>;
+
+/// The aggregation key: a ranking and its precinct.
+type GroupKey = (Vec<(u32, Selection)>, Option<u32>);
+
 /// Aggregated ranked ballots of one contest.
 #[derive(Clone, Debug, Default)]
 pub struct RankedBallots {
@@ -110,7 +145,7 @@ pub struct RankedBallots {
     /// Precinct names, indexed by [`BallotGroup::precinct`].
     pub precincts: Vec<String>,
     groups: Vec<BallotGroup>,
-    index: HashMap<(Vec<(u32, Selection)>, Option<u32>), usize>,
+    index: HashMap<GroupKey, usize, BuildFxHasher>,
     precinct_index: HashMap<String, u32>,
 }
 
@@ -260,6 +295,9 @@ pub struct RankedRules {
     pub random_seed: Option<i64>,
     /// `tabulateByPrecinct`: also report every round per precinct.
     pub by_precinct: bool,
+    /// `cutoffElimination` (with `bottomsUpUsingPercentageThreshold`):
+    /// eliminate every candidate below the threshold in one round.
+    pub cutoff_elimination: bool,
 }
 
 impl Default for RankedRules {
@@ -282,6 +320,7 @@ impl Default for RankedRules {
             tiebreak: TiebreakMode::StopCountingAndAsk,
             random_seed: None,
             by_precinct: false,
+            cutoff_elimination: false,
         }
     }
 }

@@ -154,6 +154,8 @@ pub struct RawRules {
     pub exhaust_on_duplicate_candidate: Option<String>,
     #[serde(deserialize_with = "text")]
     pub rules_description: Option<String>,
+    #[serde(deserialize_with = "flag")]
+    pub cutoff_elimination: Option<String>,
 }
 
 /// An RCTab contest configuration.
@@ -243,10 +245,14 @@ impl Config {
             path: path.to_owned(),
             source,
         })?;
-        let mut config: Config = serde_json::from_str(&text).map_err(|e| RctabError::Parse {
+        // Through a Value first: like RCTab's JSON parser, a repeated key
+        // keeps its last value instead of failing.
+        let parse = |e: serde_json::Error| RctabError::Parse {
             path: path.to_owned(),
             message: e.to_string(),
-        })?;
+        };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(parse)?;
+        let mut config: Config = serde_json::from_value(value).map_err(parse)?;
         config.path = path.to_owned();
         config.folder = path
             .parent()
@@ -451,7 +457,10 @@ impl Config {
             &r.exhaust_on_duplicate_candidate,
             &mut problems,
         );
-        rules.by_precinct = truthy(&self.output_settings.tabulate_by_precinct).unwrap_or(false);
+        rules.cutoff_elimination =
+            flag_of("cutoffElimination", &r.cutoff_elimination, &mut problems);
+        rules.by_precinct = truthy(&self.output_settings.tabulate_by_precinct).unwrap_or(false)
+            || truthy(&self.output_settings.tabulate_by_batch).unwrap_or(false);
 
         rules.tiebreak = match r.tiebreak_mode.as_deref().unwrap_or("") {
             "random" => TiebreakMode::Random,
@@ -645,4 +654,60 @@ fn exact_hundredth(p: Decimal) -> Decimal {
         scale -= 1;
     }
     Decimal::new(unscaled, scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Config {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    #[test]
+    fn numbers_as_strings_or_numbers_and_unknown_fields() {
+        let c = parse(
+            r#"{"tabulatorVersion":"TEST","someFutureField":{"x":1},
+                "rules":{"numberOfWinners":3,"decimalPlacesForVoteArithmetic":"4",
+                "winnerElectionMode":"multiWinnerAllowMultipleWinnersPerRound",
+                "tiebreakMode":"random","randomSeed":"-5","overvoteRule":"exhaustImmediately",
+                "maxSkippedRanksAllowed":"unlimited","maxRankingsAllowed":"max",
+                "hareQuota":"true","stopTabulationEarlyAfterRound":"","minimumVoteThreshold":"10"}}"#,
+        );
+        let rules = c.rules().unwrap_or_default();
+        assert_eq!(rules.seats, 3);
+        assert_eq!(rules.random_seed, Some(-5));
+        assert_eq!(rules.max_skipped_ranks, None);
+        assert_eq!(rules.max_rankings, None);
+        assert!(rules.hare_quota);
+        assert_eq!(rules.stop_after_round, None);
+        assert_eq!(rules.minimum_vote_threshold, Decimal::from_int(10));
+    }
+
+    #[test]
+    fn every_rule_problem_is_named() {
+        let c = parse(
+            r#"{"rules":{"tiebreakMode":"whatever","overvoteRule":"x","numberOfWinners":"0",
+                "decimalPlacesForVoteArithmetic":-1,"maxRankingsAllowed":-1,
+                "maxSkippedRanksAllowed":-3,"winnerElectionMode":"singleWinnerMajority"}}"#,
+        );
+        let problems = c.rules().err().unwrap_or_default().join("\n");
+        for field in [
+            "tiebreakMode",
+            "overvoteRule",
+            "numberOfWinners",
+            "decimalPlacesForVoteArithmetic",
+            "maxRankingsAllowed",
+            "maxSkippedRanksAllowed",
+        ] {
+            assert!(problems.contains(field), "{field} missing in {problems}");
+        }
+    }
+
+    #[test]
+    fn percentage_is_an_exact_hundredth() {
+        assert_eq!(exact_hundredth(Decimal::from_int(15)).to_string(), "0.15");
+        assert_eq!(exact_hundredth(Decimal::from_int(10)).to_string(), "0.1");
+        assert_eq!(exact_hundredth(Decimal::new(155, 1)).to_string(), "0.155");
+    }
 }

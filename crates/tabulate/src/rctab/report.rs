@@ -3,7 +3,7 @@
 
 use super::Config;
 use super::run::uses_surpluses;
-use crate::java_random::java_hash_map_order;
+use crate::java_random::java_string_cmp;
 use crate::ranked::{
     Decimal, InactiveReason, RankedBallots, RankedResult, RankedRules, Round, TransferTarget,
 };
@@ -29,6 +29,10 @@ pub struct RctabReport {
     pub uses_surpluses: bool,
     /// The count.
     pub result: RankedResult,
+    /// For a slice report: (`precinct` or `batch`, the slice id).
+    pub slice: Option<(String, String)>,
+    /// The per-slice reports of a contest report (tabulate by precinct or batch).
+    pub slices: Vec<RctabReport>,
 }
 
 impl RctabReport {
@@ -40,7 +44,7 @@ impl RctabReport {
         result: RankedResult,
     ) -> RctabReport {
         let o = &config.output_settings;
-        RctabReport {
+        let mut report = RctabReport {
             contest: o.contest_name.clone().unwrap_or_default(),
             date: o.contest_date.clone().unwrap_or_default(),
             jurisdiction: o.contest_jurisdiction.clone().unwrap_or_default(),
@@ -48,8 +52,26 @@ impl RctabReport {
             names: ballots.candidates.iter().map(|c| c.name.clone()).collect(),
             num_winners: seats,
             uses_surpluses: uses_surpluses(rules, seats),
+            slice: None,
+            slices: Vec::new(),
             result,
+        };
+        if let Some(kind) = super::run::slice_of(config) {
+            let base = report.clone();
+            report.slices = report
+                .result
+                .precinct_rounds
+                .iter()
+                .map(|(id, rounds)| {
+                    let mut r = base.clone();
+                    r.slice = Some((kind.key().to_owned(), id.clone()));
+                    r.result.rounds = rounds.clone();
+                    r.result.precinct_rounds.clear();
+                    r
+                })
+                .collect();
         }
+        report
     }
 
     fn name(&self, c: canvass_model::CandidateId) -> String {
@@ -59,22 +81,16 @@ impl RctabReport {
     /// The report as a JSON value (keys sorted as RCTab sorts them).
     pub fn to_value(&self) -> Value {
         let rounds = &self.result.rounds;
-        // RCTab lists a round's elected/eliminated candidates in the
-        // iteration order of a java.util.HashMap keyed by name.
-        let elected_order = java_hash_map_order(
-            &self
-                .result
-                .winners
-                .iter()
-                .map(|&c| self.name(c))
-                .collect::<Vec<_>>(),
-        );
-        let eliminated_order = java_hash_map_order(
-            &rounds
-                .iter()
-                .flat_map(|r| r.eliminated.iter().map(|&c| self.name(c)))
-                .collect::<Vec<_>>(),
-        );
+        // RCTab 2.0.0's reports list a round's elected and eliminated
+        // candidates by name (checked against its regression suite).
+        let mut elected_order: Vec<String> =
+            self.result.winners.iter().map(|&c| self.name(c)).collect();
+        elected_order.sort_by(|a, b| java_string_cmp(a, b));
+        let mut eliminated_order: Vec<String> = rounds
+            .iter()
+            .flat_map(|r| r.eliminated.iter().map(|&c| self.name(c)))
+            .collect();
+        eliminated_order.sort_by(|a, b| java_string_cmp(a, b));
         let last = rounds.len();
         let results: Vec<Value> = rounds
             .iter()
@@ -91,6 +107,9 @@ impl RctabReport {
         );
         config.insert("jurisdiction".into(), self.jurisdiction.clone().into());
         config.insert("office".into(), self.office.clone().into());
+        if let Some((key, id)) = &self.slice {
+            config.insert(key.clone(), id.clone().into());
+        }
 
         let mut summary = Map::new();
         let final_threshold = rounds.last().map(|r| r.threshold).unwrap_or(Decimal::ZERO);
@@ -102,12 +121,19 @@ impl RctabReport {
             .map(|r| {
                 r.inactive
                     .values()
-                    .try_fold(r.active, |acc, v| acc.add(*v))
+                    .try_fold(r.active, |acc, v| acc.plus(*v))
                     .unwrap_or(r.active)
             })
             .unwrap_or(Decimal::ZERO);
         summary.insert("totalNumBallots".into(), total.to_string().into());
-        summary.insert("undervotes".into(), self.result.undervotes.into());
+        let undervotes = rounds
+            .first()
+            .map(|r| r.inactive_for(InactiveReason::Undervote).unscaled())
+            .unwrap_or(0);
+        summary.insert(
+            "undervotes".into(),
+            u64::try_from(undervotes).unwrap_or(0).into(),
+        );
 
         let mut root = Map::new();
         root.insert("config".into(), Value::Object(config));
