@@ -109,7 +109,7 @@ impl Decimal {
     }
 
     /// `self + other`, with the larger scale.
-    pub fn add(self, other: Decimal) -> Result<Decimal, Overflow> {
+    pub fn plus(self, other: Decimal) -> Result<Decimal, Overflow> {
         let scale = self.scale.max(other.scale);
         let a = self.rescale_up(scale)?;
         let b = other.rescale_up(scale)?;
@@ -120,15 +120,15 @@ impl Decimal {
     }
 
     /// `self - other`, with the larger scale.
-    pub fn sub(self, other: Decimal) -> Result<Decimal, Overflow> {
-        self.add(Decimal {
+    pub fn minus(self, other: Decimal) -> Result<Decimal, Overflow> {
+        self.plus(Decimal {
             unscaled: -other.unscaled,
             scale: other.scale,
         })
     }
 
     /// `self × other`, exact (scales add).
-    pub fn mul(self, other: Decimal) -> Result<Decimal, Overflow> {
+    pub fn times(self, other: Decimal) -> Result<Decimal, Overflow> {
         Ok(Decimal {
             unscaled: self.unscaled.checked_mul(other.unscaled).ok_or(Overflow)?,
             scale: self.scale.checked_add(other.scale).ok_or(Overflow)?,
@@ -285,12 +285,12 @@ mod tests {
     #[test]
     fn scales_follow_big_decimal() {
         // ONE - 0.0000 keeps scale 4
-        let x = Decimal::ONE.sub(d("0.0000")).unwrap_or_default();
+        let x = Decimal::ONE.minus(d("0.0000")).unwrap_or_default();
         assert_eq!(x.to_string(), "1.0000");
         // 27 × 0.15 = 4.05
         assert_eq!(
             Decimal::from_int(27)
-                .mul(d("0.15"))
+                .times(d("0.15"))
                 .unwrap_or_default()
                 .to_string(),
             "4.05"
@@ -299,7 +299,7 @@ mod tests {
         let t = Decimal::from_int(29)
             .div(Decimal::from_int(4), 4, Rounding::Down)
             .unwrap_or_default()
-            .add(d("0.0001"))
+            .plus(d("0.0001"))
             .unwrap_or_default();
         assert_eq!(t.to_string(), "7.2501");
         // Hare: ceiling

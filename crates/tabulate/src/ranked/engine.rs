@@ -63,15 +63,15 @@ impl Acc {
 
     fn add_tally(&mut self, c: usize, w: Decimal) -> Result<(), RankedError> {
         let t = self.tally.entry(c).or_insert(Decimal::ZERO);
-        *t = t.add(w)?;
-        self.active = self.active.add(w)?;
+        *t = t.plus(w)?;
+        self.active = self.active.plus(w)?;
         Ok(())
     }
 
     fn add_inactive(&mut self, r: InactiveReason, w: Decimal) -> Result<(), RankedError> {
         let i = reason_index(r);
         if let Some(slot) = self.inactive.get_mut(i) {
-            *slot = slot.add(w)?;
+            *slot = slot.plus(w)?;
         }
         Ok(())
     }
@@ -88,7 +88,7 @@ impl Acc {
             .or_default()
             .entry(to)
             .or_insert(Decimal::ZERO);
-        *slot = slot.add(w)?;
+        *slot = slot.plus(w)?;
         Ok(())
     }
 }
@@ -656,7 +656,7 @@ impl<'a> Counter<'a> {
     fn threshold(&self, active: Decimal) -> Result<Decimal, RankedError> {
         let rules = self.rules;
         let mut t = if let WinnerMode::BottomsUpPercentage(p) = rules.winner_mode {
-            active.mul(p)?
+            active.times(p)?
         } else {
             let divisor = if rules.hare_quota {
                 rules.seats
@@ -677,7 +677,7 @@ impl<'a> Counter<'a> {
                 active
                     .div(divisor, decimals, Rounding::Down)
                     .ok_or(RankedError::Overflow)?
-                    .add(Decimal::new(1, decimals))?
+                    .plus(Decimal::new(1, decimals))?
             }
         };
         let min = rules.minimum_vote_threshold;
@@ -811,7 +811,7 @@ impl<'a> Counter<'a> {
                     }
                 }
             }
-            running = running.add(
+            running = running.plus(
                 v.mul_int(cs.len() as u64)?
                     .set_scale(self.rules.decimal_places, Rounding::Down)?,
             )?;
@@ -975,7 +975,7 @@ impl<'a> Counter<'a> {
     ) -> Result<(), RankedError> {
         let d = self.rules.decimal_places;
         let votes = tally.get(&winner).copied().unwrap_or(Decimal::ZERO);
-        let extra = votes.sub(threshold)?;
+        let extra = votes.minus(threshold)?;
         let fraction = if extra.signum() == 1 {
             extra
                 .div(votes, d, Rounding::Down)
@@ -985,10 +985,10 @@ impl<'a> Counter<'a> {
         };
         for st in &mut self.states {
             if st.recipient == Some(winner) {
-                let transfer = st.value.mul(fraction)?.set_scale(d, Rounding::Down)?;
-                let keep = st.value.sub(transfer)?;
+                let transfer = st.value.times(fraction)?.set_scale(d, Rounding::Down)?;
+                let keep = st.value.minus(transfer)?;
                 st.allocations.push((winner, keep));
-                st.value = st.value.sub(keep)?;
+                st.value = st.value.minus(keep)?;
             }
         }
         Ok(())
@@ -1052,20 +1052,20 @@ impl<'a> Counter<'a> {
                 }
                 let v = keep.mul_int(g.count)?;
                 if let Some(t) = acc.tally.get_mut(w) {
-                    *t = t.add(v)?;
+                    *t = t.plus(v)?;
                 }
                 if let Some(pa) = g.precinct.and_then(|p| pacc.get_mut(p as usize))
                     && let Some(t) = pa.tally.get_mut(w)
                 {
-                    *t = t.add(v)?;
+                    *t = t.plus(v)?;
                 }
             }
         }
         for &w in &fresh {
             let t = acc.tally.get(&w).copied().unwrap_or(Decimal::ZERO);
-            let excess = t.sub(threshold)?;
+            let excess = t.minus(threshold)?;
             if excess.signum() == 1 {
-                residual = residual.add(excess)?;
+                residual = residual.plus(excess)?;
                 acc.tally.insert(w, threshold);
                 if let Some(prev) = self.rounds.last_mut() {
                     let slot = prev
@@ -1074,7 +1074,7 @@ impl<'a> Counter<'a> {
                         .or_default()
                         .entry(TransferTarget::ResidualSurplus)
                         .or_insert(Decimal::ZERO);
-                    *slot = slot.add(excess)?;
+                    *slot = slot.plus(excess)?;
                 }
             }
         }

@@ -102,6 +102,9 @@ pub struct BallotGroup {
     pub count: u64,
 }
 
+/// The aggregation key: a ranking and its precinct.
+type GroupKey = (Vec<(u32, Selection)>, Option<u32>);
+
 /// Aggregated ranked ballots of one contest.
 #[derive(Clone, Debug, Default)]
 pub struct RankedBallots {
@@ -110,7 +113,7 @@ pub struct RankedBallots {
     /// Precinct names, indexed by [`BallotGroup::precinct`].
     pub precincts: Vec<String>,
     groups: Vec<BallotGroup>,
-    index: HashMap<(Vec<(u32, Selection)>, Option<u32>), usize>,
+    index: HashMap<GroupKey, usize>,
     precinct_index: HashMap<String, u32>,
 }
 

@@ -243,10 +243,14 @@ impl Config {
             path: path.to_owned(),
             source,
         })?;
-        let mut config: Config = serde_json::from_str(&text).map_err(|e| RctabError::Parse {
+        // Through a Value first: like RCTab's JSON parser, a repeated key
+        // keeps its last value instead of failing.
+        let parse = |e: serde_json::Error| RctabError::Parse {
             path: path.to_owned(),
             message: e.to_string(),
-        })?;
+        };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(parse)?;
+        let mut config: Config = serde_json::from_value(value).map_err(parse)?;
         config.path = path.to_owned();
         config.folder = path
             .parent()

@@ -3,7 +3,7 @@
 
 use super::Config;
 use super::run::uses_surpluses;
-use crate::java_random::java_hash_map_order;
+use crate::java_random::java_string_cmp;
 use crate::ranked::{
     Decimal, InactiveReason, RankedBallots, RankedResult, RankedRules, Round, TransferTarget,
 };
@@ -59,22 +59,16 @@ impl RctabReport {
     /// The report as a JSON value (keys sorted as RCTab sorts them).
     pub fn to_value(&self) -> Value {
         let rounds = &self.result.rounds;
-        // RCTab lists a round's elected/eliminated candidates in the
-        // iteration order of a java.util.HashMap keyed by name.
-        let elected_order = java_hash_map_order(
-            &self
-                .result
-                .winners
-                .iter()
-                .map(|&c| self.name(c))
-                .collect::<Vec<_>>(),
-        );
-        let eliminated_order = java_hash_map_order(
-            &rounds
-                .iter()
-                .flat_map(|r| r.eliminated.iter().map(|&c| self.name(c)))
-                .collect::<Vec<_>>(),
-        );
+        // RCTab 2.0.0's reports list a round's elected and eliminated
+        // candidates by name (checked against its regression suite).
+        let mut elected_order: Vec<String> =
+            self.result.winners.iter().map(|&c| self.name(c)).collect();
+        elected_order.sort_by(|a, b| java_string_cmp(a, b));
+        let mut eliminated_order: Vec<String> = rounds
+            .iter()
+            .flat_map(|r| r.eliminated.iter().map(|&c| self.name(c)))
+            .collect();
+        eliminated_order.sort_by(|a, b| java_string_cmp(a, b));
         let last = rounds.len();
         let results: Vec<Value> = rounds
             .iter()
@@ -102,7 +96,7 @@ impl RctabReport {
             .map(|r| {
                 r.inactive
                     .values()
-                    .try_fold(r.active, |acc, v| acc.add(*v))
+                    .try_fold(r.active, |acc, v| acc.plus(*v))
                     .unwrap_or(r.active)
             })
             .unwrap_or(Decimal::ZERO);
