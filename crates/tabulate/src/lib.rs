@@ -33,10 +33,10 @@ pub mod tally;
 pub use report::{ContestResult, Method, Outcome, Round, RoundVotes};
 pub use tally::{ContestTally, Patterns, SingleRoundTally, Tabulator, VoteRule};
 
-use canvass_model::{Contest, ContestKind, Election};
+use canvass_model::{CandidateKind, Choice, Contest, ContestKind, Election};
 
 /// Everything that can stop a contest from being counted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TabulateError {
     /// The contest has no seats to fill.
     #[error("contest {contest:?}: number of seats is 0")]
@@ -56,11 +56,23 @@ pub enum TabulateError {
         /// The denominator.
         denominator: u64,
     },
-    /// No ranked-choice engine is linked into this build yet.
-    #[error("contest {contest:?}: ranked tabulation not yet available")]
-    RankedUnavailable {
+    /// The ranked-choice count stopped (a tie left to an operator, a
+    /// ballot the rules cannot handle, ...).
+    #[error("contest {contest:?}: {source}")]
+    Ranked {
         /// The contest's name.
         contest: String,
+        /// What stopped the count.
+        #[source]
+        source: ranked::RankedError,
+    },
+    /// A ranked count produced a vote total this report cannot print.
+    #[error("contest {contest:?}: vote total {value} out of range")]
+    VoteRange {
+        /// The contest's name.
+        contest: String,
+        /// The value.
+        value: String,
     },
 }
 
@@ -172,8 +184,99 @@ fn count(
             result.tally = Some(t);
             Ok(outcome)
         }
-        Method::Irv | Method::Stv => Err(TabulateError::RankedUnavailable {
-            contest: contest.name.clone(),
-        }),
+        Method::Irv | Method::Stv => {
+            let (rounds, outcome) = count_ranked(contest, &result.candidates, tally)?;
+            result.rounds = rounds;
+            Ok(outcome)
+        }
     }
+}
+
+/// Count a ranked contest with the ranked engine under its default rules
+/// (RCTab's suggested settings: [`ranked::RankedRules::default`]; several
+/// seats elect several winners per round). Ties are never broken silently:
+/// the default tie-break stops the count with an error naming the tie.
+fn count_ranked(
+    contest: &Contest,
+    labels: &[String],
+    tally: &ContestTally,
+) -> Result<(Vec<Round>, Outcome), TabulateError> {
+    use ranked::{RankedBallots, RankedCandidate, RankedCandidateKind, RankedRules, Selection};
+    let candidates = contest
+        .candidates
+        .iter()
+        .zip(labels)
+        .map(|(c, label)| RankedCandidate {
+            name: label.clone(),
+            kind: match c.kind {
+                CandidateKind::UndeclaredWriteIn => RankedCandidateKind::UndeclaredWriteIn,
+                CandidateKind::Regular | CandidateKind::WriteIn => RankedCandidateKind::Declared,
+            },
+            excluded: false,
+        })
+        .collect();
+    let mut ballots = RankedBallots::new(candidates);
+    let mut marks = Vec::new();
+    for (pattern, &n) in &tally.patterns {
+        marks.clear();
+        marks.extend(pattern.iter().map(|m| {
+            let selection = match m.choice {
+                Choice::Candidate(c) => Selection::Candidate(c),
+                Choice::Overvote => Selection::Overvote,
+            };
+            (m.rank, selection)
+        }));
+        ballots.push(&marks, None, n);
+    }
+    let rules = RankedRules {
+        seats: contest.seats,
+        winner_mode: if contest.seats > 1 {
+            ranked::WinnerMode::MultiWinnerMultiplePerRound
+        } else {
+            ranked::WinnerMode::SingleWinnerMajority
+        },
+        ..RankedRules::default()
+    };
+    let result = ranked::tabulate(&ballots, &rules).map_err(|source| TabulateError::Ranked {
+        contest: contest.name.clone(),
+        source,
+    })?;
+    let votes = |d: ranked::Decimal| -> Result<RoundVotes, TabulateError> {
+        let units = u64::try_from(d.unscaled()).map_err(|_| TabulateError::VoteRange {
+            contest: contest.name.clone(),
+            value: format!("{}e-{}", d.unscaled(), d.scale()),
+        })?;
+        Ok(RoundVotes {
+            units,
+            decimals: d.scale(),
+        })
+    };
+    let mut rounds = Vec::with_capacity(result.rounds.len());
+    for r in &result.rounds {
+        let mut exhausted = ranked::Decimal::ZERO;
+        for v in r.inactive.values() {
+            exhausted = exhausted.plus(*v).map_err(|_| TabulateError::VoteRange {
+                contest: contest.name.clone(),
+                value: "inactive ballots".into(),
+            })?;
+        }
+        rounds.push(Round {
+            round: r.number,
+            tally: r
+                .tally
+                .iter()
+                .map(|(&c, &v)| Ok((c, votes(v)?)))
+                .collect::<Result<_, TabulateError>>()?,
+            eliminated: r.eliminated.clone(),
+            elected: r.elected.clone(),
+            exhausted: votes(exhausted)?,
+            threshold: Some(votes(r.threshold)?),
+        });
+    }
+    Ok((
+        rounds,
+        Outcome::Decided {
+            winners: result.winners,
+        },
+    ))
 }
