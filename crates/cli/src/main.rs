@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod cmd_convert;
 mod cmd_generate;
 mod cmd_tabulate;
 
@@ -20,6 +21,8 @@ enum Command {
     Tabulate(cmd_tabulate::Args),
     /// Generate a realistic, deterministic election (CVRs and ballot manifest).
     Generate(cmd_generate::Args),
+    /// Convert cast vote records to NIST CDF JSON or a Dominion export.
+    Convert(cmd_convert::ConvertArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -27,5 +30,6 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Tabulate(args) => cmd_tabulate::run(args),
         Command::Generate(args) => cmd_generate::run(args),
+        Command::Convert(args) => cmd_convert::run(args),
     }
 }

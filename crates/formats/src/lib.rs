@@ -18,11 +18,13 @@
 mod abif;
 mod cdf;
 pub mod cdf_json;
+pub mod cdf_json_writer;
 pub mod cdf_xml;
 mod clear_ballot;
 mod detect;
 pub mod dominion_csv;
 pub mod dominion_json;
+pub mod dominion_json_writer;
 mod error;
 mod ess;
 mod generic_csv;
