@@ -210,3 +210,41 @@ fn generated_election_tabulates_to_its_truth() {
         }
     }
 }
+
+fn shared_data() -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: ../shared/data not found");
+        None
+    }
+}
+
+#[test]
+fn minneapolis_2013_mayor_via_rctab_config() {
+    // Published: 33 rounds, Betsy Hodges elected, final round Hodges 38,852
+    // vs Mark Andrew 24,942 (../shared/data/README.md).
+    let Some(data) = shared_data() else { return };
+    let config = data.join("rctab/2013_minneapolis_mayor/2013_minneapolis_mayor_config.json");
+    let config = config.to_string_lossy();
+    let report = json_of(&["tabulate", "--rctab-config", &config, "--report", "json"]);
+    let mayor = &report["contests"][0];
+    assert_eq!(mayor["method"], "irv");
+    assert_eq!(mayor["winners"], json!(["BETSY HODGES"]));
+    let rounds = mayor["rounds"].as_array().expect("rounds");
+    assert_eq!(rounds.len(), 33);
+    assert_eq!(
+        rounds[32]["tally"],
+        json!({"MARK ANDREW": 24942, "BETSY HODGES": 38852})
+    );
+
+    let rctab = json_of(&[
+        "tabulate",
+        "--rctab-config",
+        &config,
+        "--report",
+        "rctab-json",
+    ]);
+    assert_eq!(rctab["results"].as_array().map(Vec::len), Some(33));
+}

@@ -241,11 +241,26 @@ fn count_ranked(
         contest: contest.name.clone(),
         source,
     })?;
+    let rounds = ranked_rounds(&contest.name, &result)?;
+    Ok((
+        rounds,
+        Outcome::Decided {
+            winners: result.winners,
+        },
+    ))
+}
+
+/// The rounds of a ranked count in report form.
+fn ranked_rounds(
+    contest: &str,
+    result: &ranked::RankedResult,
+) -> Result<Vec<Round>, TabulateError> {
+    let range = |value: String| TabulateError::VoteRange {
+        contest: contest.to_owned(),
+        value,
+    };
     let votes = |d: ranked::Decimal| -> Result<RoundVotes, TabulateError> {
-        let units = u64::try_from(d.unscaled()).map_err(|_| TabulateError::VoteRange {
-            contest: contest.name.clone(),
-            value: format!("{}e-{}", d.unscaled(), d.scale()),
-        })?;
+        let units = u64::try_from(d.unscaled()).map_err(|_| range(d.to_string()))?;
         Ok(RoundVotes {
             units,
             decimals: d.scale(),
@@ -255,10 +270,9 @@ fn count_ranked(
     for r in &result.rounds {
         let mut exhausted = ranked::Decimal::ZERO;
         for v in r.inactive.values() {
-            exhausted = exhausted.plus(*v).map_err(|_| TabulateError::VoteRange {
-                contest: contest.name.clone(),
-                value: "inactive ballots".into(),
-            })?;
+            exhausted = exhausted
+                .plus(*v)
+                .map_err(|_| range("inactive ballots".into()))?;
         }
         rounds.push(Round {
             round: r.number,
@@ -273,10 +287,32 @@ fn count_ranked(
             threshold: Some(votes(r.threshold)?),
         });
     }
-    Ok((
-        rounds,
-        Outcome::Decided {
-            winners: result.winners,
-        },
-    ))
+    Ok(rounds)
+}
+
+impl ContestResult {
+    /// The report form of a ranked count done elsewhere (an RCTab
+    /// configuration run by [`rctab::run_config`]).
+    pub fn from_rctab(report: &rctab::RctabReport) -> ContestResult {
+        let seats = report.num_winners;
+        let mut result = ContestResult {
+            contest: canvass_model::ContestId(0),
+            id: report.contest.clone(),
+            name: report.contest.clone(),
+            method: if seats > 1 { Method::Stv } else { Method::Irv },
+            seats,
+            ballots: report.result.total_ballots,
+            candidates: report.names.clone(),
+            tally: None,
+            rounds: Vec::new(),
+            outcome: Outcome::Decided {
+                winners: report.result.winners.clone(),
+            },
+        };
+        match ranked_rounds(&report.contest, &report.result) {
+            Ok(rounds) => result.rounds = rounds,
+            Err(e) => result.outcome = Outcome::Error(e.to_string()),
+        }
+        result
+    }
 }
