@@ -19,7 +19,8 @@ pub fn count(patterns: &Patterns, ballots: u64, candidates: usize, seats: u32) -
 /// candidates when `None`), or a tie when the cut line falls between
 /// candidates with equal votes.
 ///
-/// When there are no more eligible candidates than seats, all of them win.
+/// When there are no more eligible candidates than seats, all of them win;
+/// with no eligible candidate at all, nobody does.
 pub fn top_n(votes: &[u64], seats: u32, eligible: Option<&[bool]>) -> Outcome {
     let mut order: Vec<usize> = (0..votes.len())
         .filter(|&c| eligible.is_none_or(|e| e.get(c).copied().unwrap_or(false)))
@@ -29,6 +30,9 @@ pub fn top_n(votes: &[u64], seats: u32, eligible: Option<&[bool]>) -> Outcome {
     order.sort_by(|&a, &b| vote_of(b).cmp(&vote_of(a)).then(a.cmp(&b)));
     let seats = seats as usize;
     let id = |c: usize| CandidateId(c as u32);
+    if order.is_empty() {
+        return Outcome::NoWinner;
+    }
     if order.len() <= seats {
         return Outcome::Decided {
             winners: order.into_iter().map(id).collect(),

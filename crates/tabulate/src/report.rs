@@ -62,7 +62,7 @@ pub enum Outcome {
         /// Seats the tied candidates compete for.
         seats_left: u32,
     },
-    /// Nobody met the rule (a supermajority threshold not reached).
+    /// Nobody won: a supermajority threshold not reached, or no candidates.
     NoWinner,
     /// The contest could not be counted.
     Error(String),
@@ -420,6 +420,9 @@ pub fn to_text(results: &[ContestResult]) -> String {
                     format!("; elected: {}", r.names(winners).join(", "))
                 }
             ),
+            Outcome::NoWinner if r.candidates.is_empty() => {
+                writeln!(out, "  no winner: the contest has no candidates")
+            }
             Outcome::NoWinner => writeln!(out, "  no winner: nobody reached the threshold"),
             Outcome::Error(e) => writeln!(out, "  error: {e}"),
         };

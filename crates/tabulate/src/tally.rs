@@ -76,15 +76,34 @@ impl Tabulator {
         Tabulator::default()
     }
 
-    /// Count one card.
+    /// Count one card. A card that lists the same contest twice (some
+    /// sources split a contest's marks) counts once, with all its marks.
     pub fn add(&mut self, card: &Card) {
         self.cards += 1;
-        for votes in &card.contests {
+        for (i, votes) in card.contests.iter().enumerate() {
+            let earlier = card.contests.get(..i).unwrap_or_default();
+            if earlier.iter().any(|v| v.contest == votes.contest) {
+                continue;
+            }
             let index = votes.contest.index();
             if index >= self.contests.len() {
                 self.contests.resize_with(index + 1, ContestTally::default);
             }
-            if let Some(tally) = self.contests.get_mut(index) {
+            let Some(tally) = self.contests.get_mut(index) else {
+                continue;
+            };
+            let later = card.contests.get(i + 1..).unwrap_or_default();
+            if later.iter().any(|v| v.contest == votes.contest) {
+                let mut marks: Vec<Mark> = later
+                    .iter()
+                    .filter(|v| v.contest == votes.contest)
+                    .flat_map(|v| v.marks.iter().copied())
+                    .chain(votes.marks.iter().copied())
+                    .collect();
+                marks.sort_unstable();
+                marks.dedup();
+                tally.add(&marks);
+            } else {
                 tally.add(&votes.marks);
             }
         }

@@ -167,6 +167,34 @@ fn ranked_tie_stops_the_count_and_names_it() {
 }
 
 #[test]
+fn a_contest_listed_twice_on_a_card_counts_once() {
+    let mut election = Election::default();
+    let c = election.intern_contest("c1", "Contest", ContestKind::Plurality);
+    let a = election.contest_mut(c).intern_candidate("a", "A");
+    let b = election.contest_mut(c).intern_candidate("b", "B");
+    let vote = |x| vec![Mark::vote(Choice::Candidate(x))];
+    let mut t = Tabulator::new();
+    let mut card = Card::new(CardId::new("1"));
+    card.contests.push(ContestVotes::new(c, vote(a)));
+    card.contests.push(ContestVotes::new(c, vote(b)));
+    t.add(&card);
+    let mut card = Card::new(CardId::new("2"));
+    card.contests.push(ContestVotes::new(c, vote(a)));
+    card.contests.push(ContestVotes::new(c, vec![]));
+    t.add(&card);
+    let r = &t.results(&election)[0];
+    let tally = r.tally.clone().unwrap_or_default();
+    assert_eq!(tally.ballots, 2);
+    assert_eq!((tally.votes.clone(), tally.overvotes), (vec![1, 0], 1));
+}
+
+#[test]
+fn a_contest_without_candidates_has_no_winner() {
+    let r = run(ContestKind::Plurality, 1, &[], &[&[], &[]]);
+    assert_eq!(r.outcome, Outcome::NoWinner);
+}
+
+#[test]
 fn contests_not_on_any_card_are_not_reported() {
     let mut election = Election::default();
     election.intern_contest("c1", "One", ContestKind::Plurality);
