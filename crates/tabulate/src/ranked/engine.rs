@@ -280,6 +280,14 @@ impl<'a> Counter<'a> {
             return false;
         }
         let winners = self.winners.len();
+        let anyone_continuing = r == 0
+            || (0..self.ballots.candidates.len()).any(|c| {
+                self.is_continuing(c) && self.won_round.get(c).copied().flatten().is_none()
+            });
+        if winners < self.rules.seats as usize && !anyone_continuing {
+            // Every candidate has won: nothing left to count.
+            return false;
+        }
         if self.rules.continue_until_two {
             self.num_eliminated + winners + 1 < self.num_candidates()
                 || self.elim_round.contains(&Some(r))
@@ -372,7 +380,10 @@ impl<'a> Counter<'a> {
         let recompute = if self.rules.seats > 1 {
             r == 1
         } else {
-            !self.rules.first_round_determines_threshold || r == 1
+            // Once a winner is declared (continueUntilTwoCandidatesRemain),
+            // the threshold stays frozen (RCTab suite:
+            // continue_until_two_threshold_freeze).
+            (!self.rules.first_round_determines_threshold || r == 1) && self.winners.is_empty()
         };
         let threshold = match (recompute, self.rounds.last()) {
             (false, Some(prev)) => prev.threshold,
@@ -398,7 +409,7 @@ impl<'a> Counter<'a> {
             || (self.rules.continue_until_two && self.num_eliminated + 2 < self.num_candidates())
             || matches!(self.rules.winner_mode, WinnerMode::BottomsUpPercentage(_))
         {
-            eliminated = self.eliminate(&acc.tally, &mut ties)?;
+            eliminated = self.eliminate(&acc.tally, threshold, &mut ties)?;
             if eliminated.is_empty() {
                 return Err(RankedError::NothingToEliminate { round: r });
             }
@@ -708,7 +719,9 @@ impl<'a> Counter<'a> {
             return Ok(selected);
         }
         if unfilled > 0 {
-            if tally.len() as i64 == unfilled {
+            // As many or fewer continuing candidates than open seats: all
+            // win (RCTab suite: more_winners_than_candidates).
+            if tally.len() as i64 <= unfilled {
                 selected = tally.keys().copied().collect();
             } else if rules.first_round_determines_threshold
                 && tally.len() as i64 - 1 == i64::from(rules.seats)
@@ -748,6 +761,7 @@ impl<'a> Counter<'a> {
     fn eliminate(
         &mut self,
         tally: &BTreeMap<usize, Decimal>,
+        threshold: Decimal,
         ties: &mut Vec<TieBreak>,
     ) -> Result<Vec<usize>, RankedError> {
         let r = self.round;
@@ -773,6 +787,20 @@ impl<'a> Counter<'a> {
                 return Err(RankedError::AllBelowMinimum { round: r });
             }
             if !below.is_empty() {
+                return Ok(below);
+            }
+        }
+        // 2b. cutoffElimination (bottoms-up with a percentage threshold):
+        // everyone below the threshold at once.
+        if self.rules.cutoff_elimination
+            && matches!(self.rules.winner_mode, WinnerMode::BottomsUpPercentage(_))
+        {
+            let below: Vec<usize> = by_tally
+                .iter()
+                .take_while(|(v, _)| *v < threshold)
+                .flat_map(|(_, cs)| cs.iter().copied())
+                .collect();
+            if !below.is_empty() && below.len() < tally.len() {
                 return Ok(below);
             }
         }

@@ -263,6 +263,9 @@ pub struct RankedRules {
     pub random_seed: Option<i64>,
     /// `tabulateByPrecinct`: also report every round per precinct.
     pub by_precinct: bool,
+    /// `cutoffElimination` (with `bottomsUpUsingPercentageThreshold`):
+    /// eliminate every candidate below the threshold in one round.
+    pub cutoff_elimination: bool,
 }
 
 impl Default for RankedRules {
@@ -285,6 +288,7 @@ impl Default for RankedRules {
             tiebreak: TiebreakMode::StopCountingAndAsk,
             random_seed: None,
             by_precinct: false,
+            cutoff_elimination: false,
         }
     }
 }

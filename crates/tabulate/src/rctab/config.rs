@@ -154,6 +154,8 @@ pub struct RawRules {
     pub exhaust_on_duplicate_candidate: Option<String>,
     #[serde(deserialize_with = "text")]
     pub rules_description: Option<String>,
+    #[serde(deserialize_with = "flag")]
+    pub cutoff_elimination: Option<String>,
 }
 
 /// An RCTab contest configuration.
@@ -455,7 +457,10 @@ impl Config {
             &r.exhaust_on_duplicate_candidate,
             &mut problems,
         );
-        rules.by_precinct = truthy(&self.output_settings.tabulate_by_precinct).unwrap_or(false);
+        rules.cutoff_elimination =
+            flag_of("cutoffElimination", &r.cutoff_elimination, &mut problems);
+        rules.by_precinct = truthy(&self.output_settings.tabulate_by_precinct).unwrap_or(false)
+            || truthy(&self.output_settings.tabulate_by_batch).unwrap_or(false);
 
         rules.tiebreak = match r.tiebreak_mode.as_deref().unwrap_or("") {
             "random" => TiebreakMode::Random,

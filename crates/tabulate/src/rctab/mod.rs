@@ -20,7 +20,7 @@ mod run;
 
 pub use config::{Config, ConfigCandidate, CvrSource, OutputSettings, RawRules};
 pub use report::{RctabReport, reports_to_json};
-pub use run::{load_ballots, run_config, run_loaded};
+pub use run::{Slice, load_ballots, run_config, run_loaded, slice_of, source_options};
 
 use std::path::PathBuf;
 

@@ -29,6 +29,10 @@ pub struct RctabReport {
     pub uses_surpluses: bool,
     /// The count.
     pub result: RankedResult,
+    /// For a slice report: (`precinct` or `batch`, the slice id).
+    pub slice: Option<(String, String)>,
+    /// The per-slice reports of a contest report (tabulate by precinct or batch).
+    pub slices: Vec<RctabReport>,
 }
 
 impl RctabReport {
@@ -40,7 +44,7 @@ impl RctabReport {
         result: RankedResult,
     ) -> RctabReport {
         let o = &config.output_settings;
-        RctabReport {
+        let mut report = RctabReport {
             contest: o.contest_name.clone().unwrap_or_default(),
             date: o.contest_date.clone().unwrap_or_default(),
             jurisdiction: o.contest_jurisdiction.clone().unwrap_or_default(),
@@ -48,8 +52,26 @@ impl RctabReport {
             names: ballots.candidates.iter().map(|c| c.name.clone()).collect(),
             num_winners: seats,
             uses_surpluses: uses_surpluses(rules, seats),
+            slice: None,
+            slices: Vec::new(),
             result,
+        };
+        if let Some(kind) = super::run::slice_of(config) {
+            let base = report.clone();
+            report.slices = report
+                .result
+                .precinct_rounds
+                .iter()
+                .map(|(id, rounds)| {
+                    let mut r = base.clone();
+                    r.slice = Some((kind.key().to_owned(), id.clone()));
+                    r.result.rounds = rounds.clone();
+                    r.result.precinct_rounds.clear();
+                    r
+                })
+                .collect();
         }
+        report
     }
 
     fn name(&self, c: canvass_model::CandidateId) -> String {
@@ -85,6 +107,9 @@ impl RctabReport {
         );
         config.insert("jurisdiction".into(), self.jurisdiction.clone().into());
         config.insert("office".into(), self.office.clone().into());
+        if let Some((key, id)) = &self.slice {
+            config.insert(key.clone(), id.clone().into());
+        }
 
         let mut summary = Map::new();
         let final_threshold = rounds.last().map(|r| r.threshold).unwrap_or(Decimal::ZERO);
@@ -101,7 +126,14 @@ impl RctabReport {
             })
             .unwrap_or(Decimal::ZERO);
         summary.insert("totalNumBallots".into(), total.to_string().into());
-        summary.insert("undervotes".into(), self.result.undervotes.into());
+        let undervotes = rounds
+            .first()
+            .map(|r| r.inactive_for(InactiveReason::Undervote).unscaled())
+            .unwrap_or(0);
+        summary.insert(
+            "undervotes".into(),
+            u64::try_from(undervotes).unwrap_or(0).into(),
+        );
 
         let mut root = Map::new();
         root.insert("config".into(), Value::Object(config));

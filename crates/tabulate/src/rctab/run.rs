@@ -109,11 +109,16 @@ pub fn load_ballots(config: &Config) -> Result<RankedBallots, RctabError> {
     let uwi = list
         .iter()
         .position(|c| c.kind == RankedCandidateKind::UndeclaredWriteIn);
-    let by_precinct = config
-        .output_settings
-        .tabulate_by_precinct
-        .as_deref()
-        .is_some_and(|s| s.trim() == "true");
+    let flag = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim() == "true");
+    // One slice dimension: precinct, else batch (RCTab's tabulate-by-slice).
+    let slice = if flag(&config.output_settings.tabulate_by_precinct) {
+        Some(Slice::Precinct)
+    } else if flag(&config.output_settings.tabulate_by_batch) {
+        Some(Slice::Batch)
+    } else {
+        None
+    };
+    let mut any_slice_id = false;
     let mut ballots = RankedBallots::new(list);
     for source in &config.cvr_file_sources {
         let Some(path) = source.file_path.as_deref() else {
@@ -190,17 +195,78 @@ pub fn load_ballots(config: &Config) -> Result<RankedBallots, RctabError> {
                 };
                 marks.push((m.rank, sel));
             }
-            let precinct = if by_precinct {
-                card.precinct.as_deref()
-            } else {
-                None
-            };
-            ballots.push(&marks, precinct, 1);
+            let slice_id = slice.map(|k| {
+                let id = match k {
+                    Slice::Precinct => card.precinct.as_deref(),
+                    Slice::Batch => card.location.batch.as_deref(),
+                };
+                any_slice_id |= id.is_some();
+                id.unwrap_or(k.missing_id())
+            });
+            ballots.push(&marks, slice_id, 1);
             Ok(())
         };
         read_paths(&[path], format, &options, &mut election, &mut sink)?;
     }
+    if let Some(k) = slice
+        && !any_slice_id
+    {
+        return Err(RctabError::Invalid {
+            path: config.path.clone(),
+            problems: vec![format!(
+                "tabulateBy{} is on, but no cast vote record lists a {}",
+                k.title(),
+                k.key()
+            )],
+        });
+    }
     Ok(ballots)
+}
+
+/// The dimension reports are split by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slice {
+    /// `tabulateByPrecinct`.
+    Precinct,
+    /// `tabulateByBatch`.
+    Batch,
+}
+
+impl Slice {
+    /// The key RCTab writes in a slice report's `config`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Slice::Precinct => "precinct",
+            Slice::Batch => "batch",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Slice::Precinct => "Precinct",
+            Slice::Batch => "Batch",
+        }
+    }
+
+    /// The id RCTab gives cards without one.
+    pub fn missing_id(self) -> &'static str {
+        match self {
+            Slice::Precinct => "missing_precinct_id",
+            Slice::Batch => "missing_batch_id",
+        }
+    }
+}
+
+/// The slice dimension a configuration asks for.
+pub fn slice_of(config: &Config) -> Option<Slice> {
+    let flag = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim() == "true");
+    if flag(&config.output_settings.tabulate_by_precinct) {
+        Some(Slice::Precinct)
+    } else if flag(&config.output_settings.tabulate_by_batch) {
+        Some(Slice::Batch)
+    } else {
+        None
+    }
 }
 
 /// Rules used for a report (kept here so the report module stays pure).
