@@ -9,6 +9,8 @@ mod cmd_sample;
 use clap::{Parser, Subcommand};
 
 mod cmd_convert;
+mod cmd_generate;
+mod cmd_tabulate;
 
 /// Election verification from paper and machine records.
 #[derive(Parser)]
@@ -20,6 +22,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Count every contest of a set of CVR files and report the outcome.
+    Tabulate(cmd_tabulate::Args),
+    /// Generate a realistic, deterministic election (CVRs and ballot manifest).
+    Generate(cmd_generate::Args),
     /// Convert cast vote records to NIST CDF JSON or a Dominion export.
     Convert(cmd_convert::ConvertArgs),
     /// Manage the Ed25519 keys that sign checkpoints.
@@ -38,6 +44,8 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Tabulate(args) => cmd_tabulate::run(args),
+        Command::Generate(args) => cmd_generate::run(args),
         Command::Convert(args) => cmd_convert::run(args),
         Command::Keys(args) => cmd_keys::run(args),
         Command::Commit(args) => cmd_commit::run(args),

@@ -87,10 +87,6 @@ pub fn read_path(
         Format::Abif => abif::read(path, options, election, sink),
         Format::RaireCsv => raire::read_csv(path, options, election, sink),
         Format::RaireJson => raire::read_json(path, options, election, sink),
-        Format::CdfJson => cdf_json::read(path, options, election, sink),
-        Format::CdfXml => cdf_xml::read(path, options, election, sink),
-        Format::DominionJson => dominion_json::read(path, options, election, sink),
-        Format::DominionCsv => dominion_csv::read(path, options, election, sink),
         #[allow(unreachable_patterns)]
         _ => Err(FormatError::Unsupported {
             at: Location::file(path),
