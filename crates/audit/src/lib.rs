@@ -4,4 +4,5 @@
 //! **Invariant:** nothing here reads the clock or the operating system's
 //! randomness; seeds are inputs.
 
+pub mod sampler;
 pub mod workflow;
