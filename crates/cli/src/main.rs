@@ -3,6 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
+mod cmd_generate;
+mod cmd_tabulate;
+
 /// Election verification from paper and machine records.
 #[derive(Parser)]
 #[command(name = "canvass", version, about)]
@@ -12,9 +15,17 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Count every contest of a set of CVR files and report the outcome.
+    Tabulate(cmd_tabulate::Args),
+    /// Generate a realistic, deterministic election (CVRs and ballot manifest).
+    Generate(cmd_generate::Args),
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Tabulate(args) => cmd_tabulate::run(args),
+        Command::Generate(args) => cmd_generate::run(args),
+    }
 }

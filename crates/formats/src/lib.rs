@@ -15,7 +15,13 @@
 //! # Ok::<(), canvass_formats::FormatError>(())
 //! ```
 
+mod cdf;
+pub mod cdf_json;
+pub mod cdf_xml;
+pub mod dominion_csv;
+pub mod dominion_json;
 mod error;
+mod json_util;
 mod options;
 
 pub use error::{FormatError, Location};
@@ -50,15 +56,21 @@ pub fn read_paths(
 pub fn read_path(
     path: &Path,
     format: Format,
-    _options: &SourceOptions,
-    _election: &mut Election,
-    _sink: &mut CardSink<'_>,
+    options: &SourceOptions,
+    election: &mut Election,
+    sink: &mut CardSink<'_>,
 ) -> Result<(), FormatError> {
     // Each reader module adds its arm here.
-    Err(FormatError::Unsupported {
-        at: Location::file(path),
-        format,
-    })
+    match format {
+        Format::CdfJson => cdf_json::read(path, options, election, sink),
+        Format::CdfXml => cdf_xml::read(path, options, election, sink),
+        Format::DominionJson => dominion_json::read(path, options, election, sink),
+        Format::DominionCsv => dominion_csv::read(path, options, election, sink),
+        _ => Err(FormatError::Unsupported {
+            at: Location::file(path),
+            format,
+        }),
+    }
 }
 
 /// Guess the format of a path from its name and first bytes.

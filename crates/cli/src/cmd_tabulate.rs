@@ -1,0 +1,115 @@
+//! `canvass tabulate PATH... [--format F] [--contest NAME] [--report text|json|csv]`
+
+use anyhow::{Context, bail};
+use canvass_formats::{Format, SourceOptions, read_paths};
+use canvass_model::Election;
+use canvass_tabulate::{Outcome, Tabulator, report};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// How the result is printed.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ReportKind {
+    /// A readable table per contest.
+    Text,
+    /// `{"contests":[...]}`.
+    Json,
+    /// One row per contest × candidate (× round).
+    Csv,
+}
+
+/// Arguments of `canvass tabulate`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// CVR files or folders, read in order.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The input format (detected from each file when absent).
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// Report only this contest (its name or its id in the files).
+    #[arg(long)]
+    contest: Option<String>,
+    /// The report to print on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    report: ReportKind,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+/// A spinner on stderr counting cards; hidden when stderr is not a terminal.
+fn progress() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {human_pos} cards read ({per_sec}, {elapsed})")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Run the command.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut election = Election::default();
+    let mut tabulator = Tabulator::new();
+    let bar = progress();
+    let mut pending = 0u64;
+    read_paths(
+        &args.paths,
+        args.format,
+        &SourceOptions::default(),
+        &mut election,
+        &mut |_, card| {
+            tabulator.add(&card);
+            pending += 1;
+            if pending == 8192 {
+                bar.inc(pending);
+                pending = 0;
+            }
+            Ok(())
+        },
+    )
+    .context("reading cast vote records")?;
+    bar.inc(pending);
+    bar.finish_and_clear();
+
+    let mut results = tabulator.results(&election);
+    if let Some(wanted) = &args.contest {
+        results.retain(|r| &r.name == wanted || &r.id == wanted);
+        if results.is_empty() {
+            bail!("no contest named {wanted:?} on any card read");
+        }
+    }
+    let out = match args.report {
+        ReportKind::Json => report::to_json(&results),
+        ReportKind::Text => report::to_text(&results),
+        ReportKind::Csv => report::to_csv(&results).context("writing the CSV report")?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(out.as_bytes())
+        .context("writing the report")?;
+    stdout.flush().context("writing the report")?;
+
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "{} contest(s) could not be counted: {}",
+            failed.len(),
+            failed.join("; ")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,483 @@
+//! NIST SP 1500-103 CVR Common Data Format, JSON encoding.
+//!
+//! The report is one JSON object whose `CVR` array can hold millions of
+//! records. It is never held in memory: a serde visitor walks the top-level
+//! object and hands the `CVR` array to a [`DeserializeSeed`] that
+//! deserializes one CVR at a time and sends its card to the sink.
+//!
+//! Producers write the keys in any order, and RCTab writes them sorted, so
+//! `CVR` comes before `Election`. When the definitions (`Election`, `GpUnit`)
+//! come first, one pass reads everything; otherwise the first pass skips the
+//! CVRs and a second pass over the file streams them.
+
+use crate::CardSink;
+use crate::cdf::{
+    self, CandidateDef, ContestDef, ContestRec, CvrRec, ElectionDef, GpUnitDef, PositionRec,
+    Resolved, SelectionDef, SelectionRec, SnapshotRec,
+};
+use crate::error::{FormatError, Location};
+use crate::json_util::{Count, Flag, OneOrMany, Text, count_u32};
+use crate::options::{Format, SourceOptions};
+use canvass_model::Election;
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The read buffer: large, because CDF JSON is verbose.
+pub(crate) const BUFFER: usize = 1 << 20;
+
+/// Read a CDF JSON file, streaming its CVRs to `sink`.
+pub fn read(
+    path: &Path,
+    options: &SourceOptions,
+    election: &mut Election,
+    sink: &mut CardSink<'_>,
+) -> Result<(), FormatError> {
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    let mut state = State {
+        path,
+        file,
+        options,
+        election,
+        sink,
+        defs: Defs::default(),
+        resolved: None,
+        streamed: false,
+        in_cvr: false,
+        record: 0,
+        failure: None,
+        seen_report: false,
+    };
+    run_pass(&mut state)?;
+    if !state.seen_report {
+        return Err(FormatError::WrongFormat {
+            at: Location::file(path),
+            expected: Format::CdfJson,
+            found: "a JSON value with neither an Election nor a CVR array".into(),
+        });
+    }
+    if !state.streamed && state.defs.cvr_present {
+        if state.resolved.is_none() {
+            state.resolve()?;
+        }
+        state.record = 0;
+        run_pass(&mut state)?;
+    }
+    Ok(())
+}
+
+fn run_pass(state: &mut State<'_, '_, '_>) -> Result<(), FormatError> {
+    let f = File::open(state.path).map_err(|e| FormatError::io(state.path, e))?;
+    let reader = BufReader::with_capacity(BUFFER, f);
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let result = ReportSeed { state }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => Err(state.error(e)),
+    }
+}
+
+#[derive(Default)]
+struct Defs {
+    elections: Vec<ElectionDef>,
+    gp_units: Vec<GpUnitDef>,
+    seen_election: bool,
+    seen_gp_unit: bool,
+    cvr_present: bool,
+}
+
+struct State<'p, 'e, 's> {
+    path: &'p Path,
+    file: Arc<str>,
+    options: &'p SourceOptions,
+    election: &'e mut Election,
+    sink: &'s mut CardSink<'s>,
+    defs: Defs,
+    resolved: Option<Resolved>,
+    /// The CVRs have been sent to the sink.
+    streamed: bool,
+    in_cvr: bool,
+    record: u64,
+    failure: Option<FormatError>,
+    seen_report: bool,
+}
+
+impl State<'_, '_, '_> {
+    fn resolve(&mut self) -> Result<(), FormatError> {
+        let resolved = cdf::resolve(
+            self.path,
+            self.election,
+            &self.defs.elections,
+            &self.defs.gp_units,
+            self.options,
+        )?;
+        self.resolved = Some(resolved);
+        Ok(())
+    }
+
+    fn at(&self) -> Location {
+        if self.in_cvr {
+            Location::record(self.path, self.record).field("CVR")
+        } else {
+            Location::file(self.path)
+        }
+    }
+
+    fn error(&mut self, e: serde_json::Error) -> FormatError {
+        if let Some(f) = self.failure.take() {
+            return f;
+        }
+        let mut at = self.at();
+        let message = e.to_string();
+        if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+        {
+            at.field = Some(field.to_owned());
+            return FormatError::MissingField { at };
+        }
+        if e.is_eof() {
+            FormatError::Truncated { at, message }
+        } else {
+            FormatError::invalid(at, message)
+        }
+    }
+
+    fn card(&mut self, cvr: JCvr) -> Result<(), FormatError> {
+        let Some(resolved) = &self.resolved else {
+            return Ok(());
+        };
+        let card = cdf::to_card(
+            self.path,
+            &self.file,
+            self.record,
+            cvr.into_rec(),
+            resolved,
+            self.election,
+        )?;
+        (self.sink)(self.election, card)
+    }
+}
+
+struct ReportSeed<'a, 'p, 'e, 's> {
+    state: &'a mut State<'p, 'e, 's>,
+}
+
+impl<'de> DeserializeSeed<'de> for ReportSeed<'_, '_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ReportSeed<'_, '_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CastVoteRecordReport object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let state = self.state;
+        let first_pass = state.resolved.is_none();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "Election" if first_pass => {
+                    let elections: OneOrMany<JElection> = map.next_value()?;
+                    state
+                        .defs
+                        .elections
+                        .extend(elections.0.into_iter().map(JElection::into_def));
+                    state.defs.seen_election = true;
+                    state.seen_report = true;
+                }
+                "GpUnit" if first_pass => {
+                    let units: OneOrMany<JGpUnit> = map.next_value()?;
+                    state
+                        .defs
+                        .gp_units
+                        .extend(units.0.into_iter().map(|u| GpUnitDef {
+                            id: u.id.unwrap_or_default(),
+                            name: u.name,
+                        }));
+                    state.defs.seen_gp_unit = true;
+                }
+                "CVR" => {
+                    state.seen_report = true;
+                    state.defs.cvr_present = true;
+                    let ready = state.defs.seen_election && state.defs.seen_gp_unit;
+                    if first_pass && !ready {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                    if first_pass && let Err(e) = state.resolve() {
+                        state.failure = Some(e);
+                        return Err(de::Error::custom("stopped"));
+                    }
+                    state.in_cvr = true;
+                    map.next_value_seed(CvrSeq { state: &mut *state })?;
+                    state.in_cvr = false;
+                    state.streamed = true;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct CvrSeq<'a, 'p, 'e, 's> {
+    state: &'a mut State<'p, 'e, 's>,
+}
+
+impl<'de> DeserializeSeed<'de> for CvrSeq<'_, '_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CvrSeq<'_, '_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of CVR objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let state = self.state;
+        loop {
+            state.record += 1;
+            let Some(cvr) = seq.next_element::<JCvr>()? else {
+                state.record -= 1;
+                return Ok(());
+            };
+            if let Err(e) = state.card(cvr) {
+                state.failure = Some(e);
+                return Err(de::Error::custom("stopped"));
+            }
+        }
+    }
+}
+
+/// `HasIndication` (SP 1500-103 `IndicationStatus`).
+#[derive(Clone, Copy, Debug, Deserialize)]
+enum Indication {
+    #[serde(rename = "yes")]
+    Yes,
+    #[serde(rename = "no")]
+    No,
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+#[derive(Deserialize)]
+struct JCandidate {
+    #[serde(rename = "@id")]
+    id: Option<Text>,
+    #[serde(rename = "Name")]
+    name: Option<Text>,
+}
+
+#[derive(Deserialize)]
+struct JSelection {
+    #[serde(rename = "@id")]
+    id: Option<Text>,
+    #[serde(rename = "CandidateIds", default)]
+    candidate_ids: OneOrMany<Text>,
+    #[serde(rename = "IsWriteIn")]
+    is_write_in: Option<Flag>,
+}
+
+#[derive(Deserialize)]
+struct JContest {
+    #[serde(rename = "@id")]
+    id: Option<Text>,
+    #[serde(rename = "Name")]
+    name: Option<Text>,
+    #[serde(rename = "VoteVariation")]
+    vote_variation: Option<Text>,
+    #[serde(rename = "VotesAllowed")]
+    votes_allowed: Option<Count>,
+    #[serde(rename = "NumberElected")]
+    number_elected: Option<Count>,
+    #[serde(rename = "ContestSelection", default)]
+    selections: OneOrMany<JSelection>,
+}
+
+#[derive(Deserialize)]
+struct JElection {
+    #[serde(rename = "Name")]
+    name: Option<Text>,
+    #[serde(rename = "Candidate", default)]
+    candidates: OneOrMany<JCandidate>,
+    #[serde(rename = "Contest", default)]
+    contests: OneOrMany<JContest>,
+}
+
+impl JElection {
+    fn into_def(self) -> ElectionDef {
+        ElectionDef {
+            name: self.name.map(|t| t.0),
+            candidates: self
+                .candidates
+                .0
+                .into_iter()
+                .map(|c| CandidateDef {
+                    id: c.id.map(|t| t.0).unwrap_or_default(),
+                    name: c.name.map(|t| t.0),
+                })
+                .collect(),
+            contests: self
+                .contests
+                .0
+                .into_iter()
+                .map(|c| ContestDef {
+                    id: c.id.map(|t| t.0).unwrap_or_default(),
+                    name: c.name.map(|t| t.0),
+                    vote_variation: c.vote_variation.map(|t| t.0),
+                    votes_allowed: count_u32(c.votes_allowed),
+                    number_elected: count_u32(c.number_elected),
+                    selections: c
+                        .selections
+                        .0
+                        .into_iter()
+                        .map(|s| SelectionDef {
+                            id: s.id.map(|t| t.0).unwrap_or_default(),
+                            candidate_ids: s.candidate_ids.0.into_iter().map(|t| t.0).collect(),
+                            is_write_in: s.is_write_in.is_some_and(|f| f.0),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct JGpUnit {
+    #[serde(rename = "@id")]
+    id: Option<String>,
+    #[serde(rename = "Name")]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct JPosition {
+    #[serde(rename = "Rank")]
+    rank: Option<Count>,
+    #[serde(rename = "HasIndication")]
+    has_indication: Option<Indication>,
+    #[serde(rename = "NumberVotes")]
+    number_votes: Option<Count>,
+}
+
+#[derive(Deserialize)]
+struct JCvrSelection {
+    #[serde(rename = "ContestSelectionId")]
+    selection_id: Option<Text>,
+    #[serde(rename = "SelectionPosition", default)]
+    positions: OneOrMany<JPosition>,
+}
+
+#[derive(Deserialize)]
+struct JCvrContest {
+    #[serde(rename = "ContestId")]
+    contest_id: Option<Text>,
+    #[serde(rename = "CVRContestSelection", default)]
+    selections: OneOrMany<JCvrSelection>,
+}
+
+#[derive(Deserialize)]
+struct JSnapshot {
+    #[serde(rename = "@id")]
+    id: Option<Text>,
+    #[serde(rename = "CVRContest", default)]
+    contests: OneOrMany<JCvrContest>,
+}
+
+#[derive(Deserialize)]
+struct JCvr {
+    #[serde(rename = "BallotPrePrintedId")]
+    ballot_pre_printed_id: Option<Text>,
+    #[serde(rename = "UniqueId")]
+    unique_id: Option<Text>,
+    #[serde(rename = "BallotAuditId")]
+    ballot_audit_id: Option<Text>,
+    #[serde(rename = "BatchId")]
+    batch_id: Option<Text>,
+    #[serde(rename = "BatchSequenceId")]
+    batch_sequence_id: Option<Count>,
+    #[serde(rename = "CreatingDeviceId")]
+    creating_device_id: Option<Text>,
+    #[serde(rename = "BallotStyleId")]
+    ballot_style_id: Option<Text>,
+    #[serde(rename = "BallotStyleUnitId")]
+    ballot_style_unit_id: Option<Text>,
+    #[serde(rename = "CurrentSnapshotId")]
+    current_snapshot_id: Option<Text>,
+    #[serde(rename = "CVRSnapshot", default)]
+    snapshots: OneOrMany<JSnapshot>,
+}
+
+impl JCvr {
+    fn into_rec(self) -> CvrRec {
+        let t = |x: Option<Text>| x.map(|t| t.0);
+        CvrRec {
+            ballot_pre_printed_id: t(self.ballot_pre_printed_id),
+            unique_id: t(self.unique_id),
+            ballot_audit_id: t(self.ballot_audit_id),
+            batch_id: t(self.batch_id),
+            batch_sequence_id: self.batch_sequence_id.map(|c| c.0),
+            creating_device_id: t(self.creating_device_id),
+            ballot_style_id: t(self.ballot_style_id),
+            ballot_style_unit_id: t(self.ballot_style_unit_id),
+            current_snapshot_id: t(self.current_snapshot_id),
+            snapshots: self
+                .snapshots
+                .0
+                .into_iter()
+                .map(|s| SnapshotRec {
+                    id: t(s.id),
+                    contests: s
+                        .contests
+                        .0
+                        .into_iter()
+                        .map(|c| ContestRec {
+                            contest_id: t(c.contest_id),
+                            selections: c
+                                .selections
+                                .0
+                                .into_iter()
+                                .map(|s| SelectionRec {
+                                    selection_id: t(s.selection_id),
+                                    positions: s
+                                        .positions
+                                        .0
+                                        .into_iter()
+                                        .map(|p| PositionRec {
+                                            rank: p.rank.map(|r| u32::try_from(r.0).unwrap_or(0)),
+                                            indicated: !matches!(
+                                                p.has_indication,
+                                                Some(Indication::No)
+                                            ),
+                                            number_votes: p.number_votes.map(|n| n.0),
+                                        })
+                                        .collect(),
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
