@@ -26,9 +26,9 @@ pub mod macro_batch;
 pub mod nonneg_mean;
 pub mod risk_error;
 pub mod sample_size;
+pub mod sampler;
 pub mod simulate;
 pub mod supersimple;
-pub mod sampler;
 pub mod workflow;
 
 pub use risk_error::RiskError;

@@ -16,10 +16,15 @@
 //!    whose result is then the outcome.
 //!
 //! ```
-//! use canvass_audit::workflow::{Method, supersimple_initial};
-//! // Arlo's contest A: 60,000 to 40,000 of 100,000 cards at a 10% risk limit.
-//! assert_eq!(supersimple_initial(0.1, 0.2, 100_000), 27);
-//! # let _ = Method::Comparison;
+//! use canvass_audit::workflow::{compare, ContestSpec, Discrepancy, Selection};
+//! let mayor = ContestSpec {
+//!     name: "Mayor".into(), seats: 1, vote_limit: Some(1),
+//!     candidates: vec!["Alice".into(), "Bob".into(), "Write-in".into()], write_in: 2,
+//!     reported: vec![60, 40, 0], winners: vec![0], cvr_cards: 100, universe: 100,
+//! };
+//! // The CVR says Alice, the paper says Bob: a two-vote overstatement.
+//! let c = compare(&mayor, Some(&Selection::Votes(vec![0])), Some(&Selection::Votes(vec![1])));
+//! assert_eq!(c.kind, Discrepancy::TwoVoteOver);
 //! ```
 
 mod discrepancy;
@@ -28,7 +33,6 @@ mod mvr;
 mod round;
 mod spec;
 mod stats;
-mod tickets;
 
 pub use discrepancy::{Comparison, Discrepancy, Paper, compare, polling_vote};
 pub use error::WorkflowError;
@@ -42,13 +46,4 @@ pub use spec::{
     AuditCard, AuditInputs, AuditSpec, BatchSpec, ContestSpec, Method, RESERVED, Selection,
     build_audit, selection_of, winners,
 };
-pub use stats::{
-    GAMMA, bravo_quantile_size, bravo_risk, supersimple_follow_up, supersimple_initial,
-    supersimple_risk,
-};
-
-/// The ticket digits (after `0.`) of a card of `batch` at `position`: Rivest's
-/// `first_fraction` of Arlo's id `('batch', position)` under `seed`.
-pub fn card_ticket(batch: &str, position: u64, seed: &str) -> String {
-    tickets::first_ticket(&tickets::arlo_card_id(batch, position), seed)
-}
+pub use stats::bravo_risk;

@@ -18,7 +18,9 @@ use super::discrepancy::{Comparison, Discrepancy, Paper, compare, polling_vote};
 use super::error::WorkflowError;
 use super::spec::{AuditCard, AuditSpec, ContestSpec, Method, Selection, winners};
 use super::stats;
-use super::tickets::{arlo_card_id, first_ticket};
+use crate::bravo::bravo_sample_size;
+use crate::sampler::rivest::{RivestSampler, arlo_ballot_id};
+use crate::supersimple::{ComparisonContest, Discrepancies, GAMMA, SampledBallot};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,9 +40,13 @@ pub struct TicketOrder {
 /// Give every card its ticket: Rivest's `first_fraction` of Arlo's id
 /// `(batch, position)` under `seed`.
 pub fn order_cards(spec: &AuditSpec, cards: &[AuditCard], seed: &str) -> TicketOrder {
+    let sampler = RivestSampler::new(seed);
     let tickets: Vec<String> = cards
         .iter()
-        .map(|c| first_ticket(&arlo_card_id(&c.batch, c.position), seed))
+        .map(|c| {
+            let ticket = sampler.first_ticket(&arlo_ballot_id(&c.batch, c.position));
+            ticket.as_str().trim_start_matches("0.").to_owned()
+        })
         .collect();
     let mut all: Vec<usize> = (0..cards.len()).collect();
     all.sort_by(|&a, &b| tickets.get(a).cmp(&tickets.get(b)).then(a.cmp(&b)));
@@ -286,22 +292,11 @@ pub fn first_round(spec: &AuditSpec) -> RoundPlan {
         .iter()
         .map(|c| {
             let size = match spec.method {
-                Method::Comparison => {
-                    stats::supersimple_initial(spec.risk_limit, c.diluted_margin(), c.universe)
-                }
+                Method::Comparison => comparison_size(spec.risk_limit, c, None),
                 Method::Polling => c
                     .pairs()
                     .iter()
-                    .map(|&(w, l, _)| {
-                        stats::bravo_quantile_size(
-                            spec.risk_limit,
-                            POLLING_QUANTILE,
-                            (c.votes(w), c.votes(l)),
-                            c.universe,
-                            0,
-                            (0, 0),
-                        )
-                    })
+                    .map(|&(w, l, _)| polling_size(spec.risk_limit, c, w, l, 0, (0, 0)))
                     .max()
                     .unwrap_or(c.universe),
             };
@@ -444,7 +439,7 @@ fn evaluate_contest(
         })
     };
     let risk = match spec.method {
-        Method::Comparison => stats::supersimple_risk(contest.diluted_margin(), &taints),
+        Method::Comparison => comparison_risk(contest, &taints),
         Method::Polling => contest
             .pairs()
             .iter()
@@ -469,15 +464,7 @@ fn evaluate_contest(
         ContestState::InProgress
     } else {
         let next = match spec.method {
-            Method::Comparison => {
-                let positive: Vec<f64> = taints.iter().copied().filter(|t| *t > 0.0).collect();
-                stats::supersimple_follow_up(
-                    alpha,
-                    contest.diluted_margin(),
-                    &positive,
-                    contest.universe,
-                )
-            }
+            Method::Comparison => comparison_size(alpha, contest, Some((&counts, n_recorded))),
             Method::Polling => contest
                 .pairs()
                 .iter()
@@ -488,14 +475,7 @@ fn evaluate_contest(
                     {
                         return 0;
                     }
-                    stats::bravo_quantile_size(
-                        alpha,
-                        POLLING_QUANTILE,
-                        (contest.votes(w), contest.votes(l)),
-                        contest.universe,
-                        size,
-                        seen,
-                    )
+                    polling_size(alpha, contest, w, l, size, seen)
                 })
                 .max()
                 .unwrap_or(contest.universe),
@@ -524,6 +504,91 @@ fn evaluate_contest(
         risk_limit: alpha,
         state,
     }
+}
+
+/// The contest as `crate::supersimple` sees it: the universe and the smallest
+/// winner–loser margin.
+fn comparison_contest(contest: &ContestSpec) -> ComparisonContest {
+    ComparisonContest {
+        ballots: contest.universe.max(1),
+        margin_votes: contest.min_margin().max(0) as u64,
+        gamma: GAMMA,
+    }
+}
+
+/// The super-simple risk of the sample; `taints` are in units of the smallest
+/// margin, so Arlo's weighted error (overstatement over the pair's margin) is
+/// `taint / V_min`.
+fn comparison_risk(contest: &ContestSpec, taints: &[f64]) -> f64 {
+    let v_min = contest.min_margin();
+    if v_min <= 0 || contest.universe == 0 {
+        return 1.0;
+    }
+    let sample: Vec<SampledBallot> = taints
+        .iter()
+        .map(|t| SampledBallot {
+            weighted_error: t / v_min as f64,
+            times_sampled: 1,
+        })
+        .collect();
+    comparison_contest(contest).risk(&sample)
+}
+
+/// The cumulative comparison sample size: super-simple's initial size, or
+/// after `recorded` cards with these discrepancies, Arlo's follow-up (the
+/// observed overstatement rates carried forward).
+fn comparison_size(
+    alpha: f64,
+    contest: &ContestSpec,
+    seen: Option<(&DiscrepancyCounts, u64)>,
+) -> u64 {
+    if contest.min_margin() <= 0 {
+        return contest.universe;
+    }
+    let observed = seen.map(|(c, n)| {
+        (
+            Discrepancies {
+                o1: c.one_vote_over,
+                o2: c.two_vote_over,
+                u1: c.one_vote_under,
+                u2: c.two_vote_under,
+            },
+            n,
+        )
+    });
+    let drawn = seen.map_or(0, |(_, n)| n);
+    match comparison_contest(contest).sample_size(alpha, observed) {
+        Ok(more) => drawn.saturating_add(more).min(contest.universe),
+        Err(_) => contest.universe,
+    }
+}
+
+/// The cumulative polling sample size for the pair (w, l): what is drawn plus
+/// BRAVO's round size with a 90% chance to finish (`crate::bravo`, Arlo's
+/// method), given the pair's votes `seen` in the `drawn` cards.
+fn polling_size(
+    alpha: f64,
+    contest: &ContestSpec,
+    w: usize,
+    l: usize,
+    drawn: u64,
+    seen: (u64, u64),
+) -> u64 {
+    let (r_w, r_l) = (contest.votes(w), contest.votes(l));
+    let n = contest.universe;
+    if r_w <= r_l || n == 0 {
+        return n;
+    }
+    let more = bravo_sample_size(
+        alpha,
+        r_w as f64 / n as f64,
+        r_l as f64 / n as f64,
+        seen.0,
+        seen.1,
+        POLLING_QUANTILE,
+        n,
+    );
+    drawn.saturating_add(more.max(1)).min(n)
 }
 
 fn hand_count(
