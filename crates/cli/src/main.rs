@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod audit_dir;
+mod cmd_audit;
 mod cmd_generate;
 mod cmd_tabulate;
 
@@ -16,6 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a risk-limiting audit from files: create, seed, draw, record, status.
+    Audit(cmd_audit::Args),
     /// Count every contest of a set of CVR files and report the outcome.
     Tabulate(cmd_tabulate::Args),
     /// Generate a realistic, deterministic election (CVRs and ballot manifest).
@@ -25,6 +29,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Audit(args) => cmd_audit::run(args),
         Command::Tabulate(args) => cmd_tabulate::run(args),
         Command::Generate(args) => cmd_generate::run(args),
     }

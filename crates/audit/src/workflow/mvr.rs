@@ -10,7 +10,7 @@
 
 use super::discrepancy::Paper;
 use super::error::WorkflowError;
-use super::spec::{AuditCard, AuditSpec, Selection, selection_of};
+use super::spec::{AuditCard, AuditSpec, Selection};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One record as read from a file, before it is checked.
@@ -186,34 +186,7 @@ pub fn interpret(
             continue;
         }
         found_cells += 1;
-        selections[ci] = if cell.eq_ignore_ascii_case("blank") {
-            Selection::Blank
-        } else if cell.eq_ignore_ascii_case("overvote") {
-            Selection::Overvote
-        } else {
-            let mut chosen = Vec::new();
-            for part in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-                let i = if part.eq_ignore_ascii_case("write-in")
-                    || part.eq_ignore_ascii_case("write in")
-                {
-                    contest.write_in
-                } else {
-                    contest.find_candidate(part).ok_or_else(|| {
-                        err(
-                            name,
-                            format!(
-                                "{part:?} is not a candidate; expected one of {}, or blank, overvote, write-in, not found",
-                                contest.candidates.join(", ")
-                            ),
-                        )
-                    })?
-                };
-                chosen.push(i);
-            }
-            chosen.sort_unstable();
-            chosen.dedup();
-            selection_of(chosen, contest)
-        };
+        selections[ci] = Selection::parse(contest, cell).map_err(|problem| err(name, problem))?;
     }
     if not_found > 0 && found_cells > 0 {
         return Err(err(

@@ -185,6 +185,42 @@ impl Selection {
     }
 }
 
+impl Selection {
+    /// Read a selection cell (see [`Selection::to_text`]; `write-in` counts for
+    /// the contest's write-in entry; names match exactly, else ignoring case).
+    /// `not found` is not a selection: the caller handles it. The error says
+    /// what is wrong, for the person holding the file.
+    pub fn parse(contest: &ContestSpec, cell: &str) -> Result<Selection, String> {
+        let cell = cell.trim();
+        if cell.is_empty() {
+            return Ok(Selection::Absent);
+        }
+        if cell.eq_ignore_ascii_case("blank") {
+            return Ok(Selection::Blank);
+        }
+        if cell.eq_ignore_ascii_case("overvote") {
+            return Ok(Selection::Overvote);
+        }
+        let mut chosen = Vec::new();
+        for part in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let i = if part.eq_ignore_ascii_case("write-in") || part.eq_ignore_ascii_case("write in") {
+                contest.write_in
+            } else {
+                contest.find_candidate(part).ok_or_else(|| {
+                    format!(
+                        "{part:?} is not a candidate; expected one of {}, or blank, overvote, write-in, not found",
+                        contest.candidates.join(", ")
+                    )
+                })?
+            };
+            chosen.push(i);
+        }
+        chosen.sort_unstable();
+        chosen.dedup();
+        Ok(selection_of(chosen, contest))
+    }
+}
+
 /// The words with a fixed meaning in a selection cell.
 pub const RESERVED: [&str; 3] = ["blank", "overvote", "not found"];
 
