@@ -120,7 +120,14 @@ pub fn json_bytes<T: Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
 /// `cards.csv` from the cards: one row per manifest card.
 pub fn cards_csv(spec: &AuditSpec, cards: &[AuditCard]) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["tabulator", "batch", "position", "imprinted_id", "card_id", "phantom"];
+    let mut header = vec![
+        "tabulator",
+        "batch",
+        "position",
+        "imprinted_id",
+        "card_id",
+        "phantom",
+    ];
     header.extend(spec.contests.iter().map(|c| c.name.as_str()));
     w.write_record(&header)?;
     for c in cards {
@@ -141,7 +148,8 @@ pub fn cards_csv(spec: &AuditSpec, cards: &[AuditCard]) -> anyhow::Result<Vec<u8
 }
 
 fn read_cards_csv(path: &Path, spec: &AuditSpec) -> anyhow::Result<Vec<AuditCard>> {
-    let mut r = csv::Reader::from_path(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut r =
+        csv::Reader::from_path(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let fixed = 6;
     let mut cards = Vec::new();
     for (i, rec) in r.records().enumerate() {
@@ -149,15 +157,22 @@ fn read_cards_csv(path: &Path, spec: &AuditSpec) -> anyhow::Result<Vec<AuditCard
         let rec = rec.with_context(|| format!("{}, row {row}: not valid CSV", path.display()))?;
         let field = |k: usize| rec.get(k).unwrap_or("").to_owned();
         let opt = |k: usize| Some(field(k)).filter(|s| !s.is_empty());
-        let position: u64 = field(2)
-            .parse()
-            .with_context(|| format!("{}, row {row}, field \"position\": not a number", path.display()))?;
+        let position: u64 = field(2).parse().with_context(|| {
+            format!(
+                "{}, row {row}, field \"position\": not a number",
+                path.display()
+            )
+        })?;
         let phantom = field(5) == "yes";
         let mut votes = Vec::new();
         for (k, contest) in spec.contests.iter().enumerate() {
             let cell = field(fixed + k);
             let sel = Selection::parse(contest, &cell).map_err(|e| {
-                anyhow::anyhow!("{}, row {row}, field {:?}: {e}", path.display(), contest.name)
+                anyhow::anyhow!(
+                    "{}, row {row}, field {:?}: {e}",
+                    path.display(),
+                    contest.name
+                )
             })?;
             votes.push(sel);
         }
@@ -196,13 +211,20 @@ impl Audit {
     pub fn open(dir: &Path) -> anyhow::Result<Audit> {
         let inputs_path = dir.join("inputs.json");
         let inputs_bytes = std::fs::read(&inputs_path).with_context(|| {
-            format!("{}: no audit here (inputs.json is missing); run `canvass audit create` first", dir.display())
+            format!(
+                "{}: no audit here (inputs.json is missing); run `canvass audit create` first",
+                dir.display()
+            )
         })?;
         let inputs: Inputs = serde_json::from_slice(&inputs_bytes)
             .with_context(|| format!("{}: not a valid inputs.json", inputs_path.display()))?;
         let audit_bytes = read_checked(&dir.join("audit.json"), &inputs.audit_json_sha256)?;
-        let spec: AuditSpec = serde_json::from_slice(&audit_bytes)
-            .with_context(|| format!("{}: not a valid audit.json", dir.join("audit.json").display()))?;
+        let spec: AuditSpec = serde_json::from_slice(&audit_bytes).with_context(|| {
+            format!(
+                "{}: not a valid audit.json",
+                dir.join("audit.json").display()
+            )
+        })?;
         read_checked(&dir.join("cards.csv"), &inputs.cards_csv_sha256)?;
         let cards = read_cards_csv(&dir.join("cards.csv"), &spec)?;
         let seed_path = dir.join("seed.json");
@@ -210,7 +232,10 @@ impl Audit {
             let s: SeedFile = serde_json::from_slice(&std::fs::read(&seed_path)?)
                 .with_context(|| format!("{}: not a valid seed.json", seed_path.display()))?;
             if s.inputs_json_sha256 != sha256_hex(&inputs_bytes) {
-                bail!("{}: the seed was recorded for other inputs (inputs.json changed)", seed_path.display());
+                bail!(
+                    "{}: the seed was recorded for other inputs (inputs.json changed)",
+                    seed_path.display()
+                );
             }
             Some(s)
         } else {
@@ -234,7 +259,15 @@ impl Audit {
         } else {
             Vec::new()
         };
-        let mut audit = Audit { spec, cards, seed, rounds, order, book: MvrBook::default(), imports };
+        let mut audit = Audit {
+            spec,
+            cards,
+            seed,
+            rounds,
+            order,
+            book: MvrBook::default(),
+            imports,
+        };
         let mvrs_path = dir.join("mvrs.csv");
         if mvrs_path.exists() {
             let rows = read_mvr_file(&mvrs_path, &audit.spec)?;
@@ -304,7 +337,10 @@ fn read_checked(path: &Path, sha256: &str) -> anyhow::Result<Vec<u8>> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let got = sha256_hex(&bytes);
     if got != sha256 {
-        bail!("{}: changed since the audit was created (SHA-256 {got}, inputs.json records {sha256})", path.display());
+        bail!(
+            "{}: changed since the audit was created (SHA-256 {got}, inputs.json records {sha256})",
+            path.display()
+        );
     }
     Ok(bytes)
 }
@@ -318,7 +354,9 @@ const IGNORED_FIELDS: [&str; 4] = ["imprinted_id", "ticket", "contests", "phanto
 /// objects), by extension. Checks the header against the audit's contests.
 pub fn read_mvr_file(path: &Path, spec: &AuditSpec) -> anyhow::Result<Vec<MvrRow>> {
     let file = path.display().to_string();
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if is_json {
         return read_mvr_json(path, spec);
     }
@@ -348,7 +386,11 @@ pub fn read_mvr_file(path: &Path, spec: &AuditSpec) -> anyhow::Result<Vec<MvrRow
     for (i, rec) in r.records().enumerate() {
         let row = i as u64 + 2;
         let rec = rec.with_context(|| format!("{file}, row {row}: not valid CSV"))?;
-        let mut m = MvrRow { file: file.clone(), row, ..MvrRow::default() };
+        let mut m = MvrRow {
+            file: file.clone(),
+            row,
+            ..MvrRow::default()
+        };
         for (h, v) in headers.iter().zip(rec.iter()) {
             let v = v.to_owned();
             match h.as_str() {
@@ -369,7 +411,8 @@ fn read_mvr_json(path: &Path, spec: &AuditSpec) -> anyhow::Result<Vec<MvrRow>> {
     use serde_json::Value;
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).with_context(|| format!("{file}: cannot read"))?;
-    let value: Value = serde_json::from_str(&text).with_context(|| format!("{file}: not valid JSON"))?;
+    let value: Value =
+        serde_json::from_str(&text).with_context(|| format!("{file}: not valid JSON"))?;
     let Value::Array(items) = value else {
         bail!("{file}: expected a JSON array of records");
     };
@@ -385,11 +428,16 @@ fn read_mvr_json(path: &Path, spec: &AuditSpec) -> anyhow::Result<Vec<MvrRow>> {
         let Value::Object(obj) = item else {
             bail!("{file}, row {row}: expected an object");
         };
-        let mut m = MvrRow { file: file.clone(), row, ..MvrRow::default() };
+        let mut m = MvrRow {
+            file: file.clone(),
+            row,
+            ..MvrRow::default()
+        };
         for (k, v) in obj {
             match k.as_str() {
                 "card_id" | "tabulator" | "batch" | "position" => {
-                    let s = text_of(v).ok_or_else(|| anyhow::anyhow!("{}: expected text or a number", at(k)))?;
+                    let s = text_of(v)
+                        .ok_or_else(|| anyhow::anyhow!("{}: expected text or a number", at(k)))?;
                     match k.as_str() {
                         "card_id" => m.card_id = Some(s),
                         "tabulator" => m.tabulator = Some(s),
@@ -398,10 +446,11 @@ fn read_mvr_json(path: &Path, spec: &AuditSpec) -> anyhow::Result<Vec<MvrRow>> {
                     }
                 }
                 "not_found" => {
-                    if v.as_bool().ok_or_else(|| anyhow::anyhow!("{}: expected true or false", at(k)))? {
-                        if let Some(c) = spec.contests.first() {
-                            m.contests.push((c.name.clone(), "not found".into()));
-                        }
+                    let missing = v
+                        .as_bool()
+                        .ok_or_else(|| anyhow::anyhow!("{}: expected true or false", at(k)))?;
+                    if missing && let Some(c) = spec.contests.first() {
+                        m.contests.push((c.name.clone(), "not found".into()));
                     }
                 }
                 "contests" => {
@@ -418,15 +467,25 @@ fn read_mvr_json(path: &Path, spec: &AuditSpec) -> anyhow::Result<Vec<MvrRow>> {
                                         anyhow::anyhow!("{}: expected candidate names", at(name))
                                     })?);
                                 }
-                                if names.is_empty() { "blank".to_owned() } else { names.join("; ") }
+                                if names.is_empty() {
+                                    "blank".to_owned()
+                                } else {
+                                    names.join("; ")
+                                }
                             }
-                            _ => bail!("{}: expected a name, a list of names, or a word like blank", at(name)),
+                            _ => bail!(
+                                "{}: expected a name, a list of names, or a word like blank",
+                                at(name)
+                            ),
                         };
                         m.contests.push((name.clone(), cell));
                     }
                 }
                 h if IGNORED_FIELDS.contains(&h) => {}
-                _ => bail!("{}: not a field of an MVR record; expected card_id, tabulator, batch, position, contests, not_found", at(k)),
+                _ => bail!(
+                    "{}: not a field of an MVR record; expected card_id, tabulator, batch, position, contests, not_found",
+                    at(k)
+                ),
             }
         }
         rows.push(m);

@@ -95,16 +95,26 @@ fn parse_method(s: &str) -> Result<Method, String> {
     match s {
         "comparison" => Ok(Method::Comparison),
         "polling" => Ok(Method::Polling),
-        _ => Err(format!("unknown method {s:?}; expected comparison or polling")),
+        _ => Err(format!(
+            "unknown method {s:?}; expected comparison or polling"
+        )),
     }
 }
 
 /// Run `canvass audit`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
-        AuditCommand::Create { dir, cvrs, format, manifest, contests, risk_limit, method } => {
-            create(&dir, &cvrs, format, &manifest, &contests, risk_limit, method)
-        }
+        AuditCommand::Create {
+            dir,
+            cvrs,
+            format,
+            manifest,
+            contests,
+            risk_limit,
+            method,
+        } => create(
+            &dir, &cvrs, format, &manifest, &contests, risk_limit, method,
+        ),
         AuditCommand::Seed { dir, seed } => record_seed(&dir, &seed),
         AuditCommand::Draw { dir } => draw(&dir),
         AuditCommand::Record { dir, mvrs } => record(&dir, &mvrs),
@@ -137,17 +147,21 @@ fn read_manifest(path: &Path) -> anyhow::Result<BallotManifest> {
             bail!("{file}, row {row}, field \"batch\": empty");
         }
         let count = rec.get(count_col).unwrap_or("").trim();
-        let cards: u64 = count
-            .parse()
-            .with_context(|| format!("{file}, row {row}, field \"ballots\": {count:?} is not a whole number"))?;
+        let cards: u64 = count.parse().with_context(|| {
+            format!("{file}, row {row}, field \"ballots\": {count:?} is not a whole number")
+        })?;
         let tabulator = tab_col
             .and_then(|c| rec.get(c))
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
-        batches.push(ManifestBatch { tabulator, batch, cards });
+        batches.push(ManifestBatch {
+            tabulator,
+            batch,
+            cards,
+        });
     }
-    BallotManifest::new(batches).with_context(|| format!("{file}"))
+    BallotManifest::new(batches).with_context(|| file.clone())
 }
 
 fn create(
@@ -165,10 +179,16 @@ fn create(
     let manifest = read_manifest(manifest_path)?;
     let mut election = Election::default();
     let mut cards: Vec<Card> = Vec::new();
-    read_paths(cvr_paths, format, &SourceOptions::default(), &mut election, &mut |_, card| {
-        cards.push(card);
-        Ok(())
-    })?;
+    read_paths(
+        cvr_paths,
+        format,
+        &SourceOptions::default(),
+        &mut election,
+        &mut |_, card| {
+            cards.push(card);
+            Ok(())
+        },
+    )?;
     let (spec, audit_cards) = build_audit(&AuditInputs {
         election: &election,
         cvrs: &cards,
@@ -208,8 +228,12 @@ fn create(
         spec.risk_limit
     );
     for c in &spec.contests {
-        let tally: Vec<String> =
-            c.candidates.iter().zip(&c.reported).map(|(n, v)| format!("{n} {v}")).collect();
+        let tally: Vec<String> = c
+            .candidates
+            .iter()
+            .zip(&c.reported)
+            .map(|(n, v)| format!("{n} {v}"))
+            .collect();
         println!(
             "  {}: reported winner(s) {}; {}; margin {} of {} cards (diluted {:.4})",
             c.name,
@@ -220,28 +244,47 @@ fn create(
             c.diluted_margin()
         );
     }
-    println!("inputs.json SHA-256: {} (publish it before the seed is chosen)", sha256_hex(&inputs_json));
+    println!(
+        "inputs.json SHA-256: {} (publish it before the seed is chosen)",
+        sha256_hex(&inputs_json)
+    );
     Ok(())
 }
 
 fn record_seed(dir: &Path, seed: &str) -> anyhow::Result<()> {
     let audit = Audit::open(dir)?;
     if let Some(s) = &audit.seed {
-        bail!("{}: the seed is already recorded ({:?}); it cannot be changed", dir.display(), s.seed);
+        bail!(
+            "{}: the seed is already recorded ({:?}); it cannot be changed",
+            dir.display(),
+            s.seed
+        );
     }
     if seed.is_empty() {
         bail!("the seed must not be empty");
     }
     let inputs_bytes = std::fs::read(dir.join("inputs.json"))?;
-    let file = SeedFile { seed: seed.to_owned(), inputs_json_sha256: sha256_hex(&inputs_bytes) };
+    let file = SeedFile {
+        seed: seed.to_owned(),
+        inputs_json_sha256: sha256_hex(&inputs_bytes),
+    };
     write_atomic(&dir.join("seed.json"), &json_bytes(&file)?)?;
-    println!("seed recorded for inputs.json SHA-256 {}", file.inputs_json_sha256);
+    println!(
+        "seed recorded for inputs.json SHA-256 {}",
+        file.inputs_json_sha256
+    );
     Ok(())
 }
 
 fn statuses(audit: &Audit) -> Vec<ContestStatus> {
     match &audit.order {
-        Some(order) => evaluate(&audit.spec, &audit.cards, order, audit.current(), &audit.book.paper),
+        Some(order) => evaluate(
+            &audit.spec,
+            &audit.cards,
+            order,
+            audit.current(),
+            &audit.book.paper,
+        ),
         None => Vec::new(),
     }
 }
@@ -249,26 +292,53 @@ fn statuses(audit: &Audit) -> Vec<ContestStatus> {
 fn draw(dir: &Path) -> anyhow::Result<()> {
     let audit = Audit::open(dir)?;
     let Some(order) = &audit.order else {
-        bail!("{}: record the seed first (`canvass audit seed`)", dir.display());
+        bail!(
+            "{}: record the seed first (`canvass audit seed`)",
+            dir.display()
+        );
     };
     let plan: RoundPlan = match audit.current() {
         None => first_round(&audit.spec),
         Some(current) => {
-            let missing = audit.drawn().iter().filter(|i| !audit.book.paper.contains_key(i)).count() as u64;
+            let missing = audit
+                .drawn()
+                .iter()
+                .filter(|i| !audit.book.paper.contains_key(i))
+                .count() as u64;
             next_round(current, &statuses(&audit), missing)?
         }
     };
-    let before = audit.current().map(RoundPlan::sizes).unwrap_or_else(|| vec![0; audit.spec.contests.len()]);
+    let before = audit
+        .current()
+        .map(RoundPlan::sizes)
+        .unwrap_or_else(|| vec![0; audit.spec.contests.len()]);
     let sample = round_sample(order, &before, &plan.sizes());
     let retrieval = retrieval_order(&audit.cards, &sample);
 
     let round_dir = dir.join(format!("round-{}", plan.round));
-    std::fs::create_dir_all(&round_dir).with_context(|| format!("{}: cannot create", round_dir.display()))?;
-    let ticket = |i: usize| format!("0.{}", order.tickets.get(i).map(String::as_str).unwrap_or(""));
+    std::fs::create_dir_all(&round_dir)
+        .with_context(|| format!("{}: cannot create", round_dir.display()))?;
+    let ticket = |i: usize| {
+        format!(
+            "0.{}",
+            order.tickets.get(i).map(String::as_str).unwrap_or("")
+        )
+    };
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["contest", "sequence", "ticket", "tabulator", "batch", "position", "card_id", "new"])?;
+    w.write_record([
+        "contest",
+        "sequence",
+        "ticket",
+        "tabulator",
+        "batch",
+        "position",
+        "card_id",
+        "new",
+    ])?;
     for e in &sample {
-        let (Some(card), Some(contest)) = (audit.cards.get(e.card), audit.spec.contests.get(e.contest)) else {
+        let (Some(card), Some(contest)) =
+            (audit.cards.get(e.card), audit.spec.contests.get(e.contest))
+        else {
             continue;
         };
         w.write_record([
@@ -284,9 +354,20 @@ fn draw(dir: &Path) -> anyhow::Result<()> {
     }
     let sample_bytes = w.into_inner()?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["tabulator", "batch", "position", "imprinted_id", "card_id", "phantom", "ticket", "contests"])?;
+    w.write_record([
+        "tabulator",
+        "batch",
+        "position",
+        "imprinted_id",
+        "card_id",
+        "phantom",
+        "ticket",
+        "contests",
+    ])?;
     for &i in &retrieval {
-        let Some(card) = audit.cards.get(i) else { continue };
+        let Some(card) = audit.cards.get(i) else {
+            continue;
+        };
         let contests: Vec<&str> = sample
             .iter()
             .filter(|e| e.card == i)
@@ -308,13 +389,22 @@ fn draw(dir: &Path) -> anyhow::Result<()> {
     write_atomic(&round_dir.join("retrieval.csv"), &retrieval_bytes)?;
     // round.json last: a round exists once its lists are written.
     write_atomic(&round_dir.join("round.json"), &json_bytes(&plan)?)?;
-    println!("round {}: {} new cards to retrieve ({})", plan.round, retrieval.len(), round_dir.join("retrieval.csv").display());
+    println!(
+        "round {}: {} new cards to retrieve ({})",
+        plan.round,
+        retrieval.len(),
+        round_dir.join("retrieval.csv").display()
+    );
     for c in &plan.contests {
         println!(
             "  {}: sample size {}{}",
             c.contest,
             c.sample_size,
-            if c.full_hand_count { " (full hand count)" } else { "" }
+            if c.full_hand_count {
+                " (full hand count)"
+            } else {
+                ""
+            }
         );
     }
     Ok(())
@@ -323,19 +413,30 @@ fn draw(dir: &Path) -> anyhow::Result<()> {
 fn record(dir: &Path, mvrs: &Path) -> anyhow::Result<()> {
     let mut audit = Audit::open(dir)?;
     let Some(round) = audit.current().map(|r| r.round) else {
-        bail!("{}: no round has been drawn yet (`canvass audit draw`)", dir.display());
+        bail!(
+            "{}: no round has been drawn yet (`canvass audit draw`)",
+            dir.display()
+        );
     };
     let rows = read_mvr_file(mvrs, &audit.spec)?;
     let (book, new) = audit.accept(&rows)?;
     let file = digest_path(mvrs)?
         .pop()
         .with_context(|| format!("{}: cannot read", mvrs.display()))?;
-    audit.imports.push(MvrImport { file, round, records: rows.len() as u64, new_records: new });
+    audit.imports.push(MvrImport {
+        file,
+        round,
+        records: rows.len() as u64,
+        new_records: new,
+    });
     write_atomic(&dir.join("mvrs.csv"), &audit.mvrs_csv(&book)?)?;
     write_atomic(&dir.join("mvr-imports.json"), &json_bytes(&audit.imports)?)?;
     audit.book = book;
     let drawn = audit.drawn();
-    let have = drawn.iter().filter(|i| audit.book.paper.contains_key(i)).count();
+    let have = drawn
+        .iter()
+        .filter(|i| audit.book.paper.contains_key(i))
+        .count();
     let not_found = drawn
         .iter()
         .filter(|i| matches!(audit.book.paper.get(i), Some(Paper::NotFound)))
@@ -367,7 +468,11 @@ fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
         "{} audit, risk limit {}, round {round}{}",
         audit.spec.method.name(),
         audit.spec.risk_limit,
-        if audit.seed.is_none() { " (no seed yet)" } else { "" }
+        if audit.seed.is_none() {
+            " (no seed yet)"
+        } else {
+            ""
+        }
     );
     if statuses.is_empty() {
         for c in &audit.spec.contests {
@@ -377,25 +482,52 @@ fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     }
     for s in &statuses {
         let d = &s.discrepancies;
-        println!("{}: {} of {} sampled cards recorded (universe {})", s.contest, s.recorded, s.sample_size, s.universe);
+        println!(
+            "{}: {} of {} sampled cards recorded (universe {})",
+            s.contest, s.recorded, s.sample_size, s.universe
+        );
         if audit.spec.method == Method::Comparison {
             println!(
                 "  discrepancies: two-vote over {}, one-vote over {}, one-vote under {}, two-vote under {}, zero-weight {}; not found {}, phantoms {}",
-                d.two_vote_over, d.one_vote_over, d.one_vote_under, d.two_vote_under, d.zero_weight, d.not_found, d.phantoms
+                d.two_vote_over,
+                d.one_vote_over,
+                d.one_vote_under,
+                d.two_vote_under,
+                d.zero_weight,
+                d.not_found,
+                d.phantoms
             );
         }
-        let votes: Vec<String> = s.sample_votes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let votes: Vec<String> = s
+            .sample_votes
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         println!("  votes on paper in the sample: {}", votes.join(", "));
         println!("  risk {}", s.risk);
         let line = match &s.state {
             ContestState::NotStarted => "not started".to_owned(),
-            ContestState::Confirmed => format!("CONFIRMED: risk {} <= limit {}", s.risk, s.risk_limit),
-            ContestState::InProgress => "round in progress: record the rest of the sample".to_owned(),
-            ContestState::NextRound { size, full_hand_count: false } => {
-                format!("NOT CONFIRMED: next round needs a sample of {size} cards (`canvass audit draw`)")
+            ContestState::Confirmed => {
+                format!("CONFIRMED: risk {} <= limit {}", s.risk, s.risk_limit)
             }
-            ContestState::NextRound { size, full_hand_count: true } => {
-                format!("NOT CONFIRMED: escalate to a FULL HAND COUNT of all {size} cards (`canvass audit draw`)")
+            ContestState::InProgress => {
+                "round in progress: record the rest of the sample".to_owned()
+            }
+            ContestState::NextRound {
+                size,
+                full_hand_count: false,
+            } => {
+                format!(
+                    "NOT CONFIRMED: next round needs a sample of {size} cards (`canvass audit draw`)"
+                )
+            }
+            ContestState::NextRound {
+                size,
+                full_hand_count: true,
+            } => {
+                format!(
+                    "NOT CONFIRMED: escalate to a FULL HAND COUNT of all {size} cards (`canvass audit draw`)"
+                )
             }
             ContestState::HandCountInProgress => "full hand count in progress".to_owned(),
             ContestState::HandCount(h) => {

@@ -203,7 +203,9 @@ impl Selection {
         }
         let mut chosen = Vec::new();
         for part in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            let i = if part.eq_ignore_ascii_case("write-in") || part.eq_ignore_ascii_case("write in") {
+            let i = if part.eq_ignore_ascii_case("write-in")
+                || part.eq_ignore_ascii_case("write in")
+            {
                 contest.write_in
             } else {
                 contest.find_candidate(part).ok_or_else(|| {
