@@ -33,6 +33,8 @@ mod mvr;
 mod round;
 mod spec;
 mod stats;
+#[cfg(test)]
+mod tests;
 
 pub use discrepancy::{Comparison, Discrepancy, Paper, compare, polling_vote};
 pub use error::WorkflowError;
