@@ -1,6 +1,8 @@
 //! `canvass`: count, reconcile, commit, audit and verify elections from their
 //! records. A thin shell over the library crates.
 
+mod cmd_sample;
+
 use clap::{Parser, Subcommand};
 
 mod audit_dir;
@@ -24,6 +26,8 @@ enum Command {
     Tabulate(cmd_tabulate::Args),
     /// Generate a realistic, deterministic election (CVRs and ballot manifest).
     Generate(cmd_generate::Args),
+    /// Draw an audit sample with a published sampler (rivest, sha256-counter, cryptorandom).
+    Sample(cmd_sample::SampleArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -32,5 +36,6 @@ fn main() -> anyhow::Result<()> {
         Command::Audit(args) => cmd_audit::run(args),
         Command::Tabulate(args) => cmd_tabulate::run(args),
         Command::Generate(args) => cmd_generate::run(args),
+        Command::Sample(args) => cmd_sample::run(args),
     }
 }

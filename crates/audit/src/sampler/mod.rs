@@ -41,6 +41,14 @@ pub enum SamplerError {
         /// 1-based position of its second appearance.
         second: usize,
     },
+    /// More ids than one draw may hash.
+    #[error("{count} ids to sample from; at most {max} are supported")]
+    TooManyIds {
+        /// The number of ids given.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A ticket number that is not of the form `0.ddd…`.
     #[error("ticket number {ticket:?} is not of the form 0.ddd")]
     MalformedTicket {

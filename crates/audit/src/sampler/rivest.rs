@@ -82,16 +82,59 @@ pub fn sha256_hex(x: &str) -> String {
 /// `sha256_uniform` applied to a digest: the digest as a big-endian integer,
 /// in decimal zero-padded to at least 64 digits (Python `"{:064d}"`), digits
 /// reversed, prefixed with `0.`.
+///
+/// The decimal digits come least significant first from repeated division
+/// of the eight 32-bit limbs by 10^9, which is exactly the reversed order the
+/// ticket wants. [`uniform_from_digest_bigint`] is the plain big-integer
+/// version; a property test holds the two equal.
 pub fn uniform_from_digest(digest: &[u8; 32]) -> TicketNumber {
-    let decimal = BigUint::from_bytes_be(digest).to_str_radix(10);
-    let mut s = String::with_capacity(2 + decimal.len().max(64));
+    const BILLION: u64 = 1_000_000_000;
+    let mut limbs = [0u32; 8];
+    for (limb, bytes) in limbs.iter_mut().zip(digest.chunks_exact(4)) {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(bytes);
+        *limb = u32::from_be_bytes(b);
+    }
+    let mut s = String::with_capacity(2 + 81);
     s.push_str("0.");
-    // Reversing a zero-padded string puts the padding zeros last.
-    s.extend(decimal.chars().rev());
-    for _ in decimal.len()..64 {
+    let mut significant = 0; // limbs[..significant] are zero
+    loop {
+        while limbs.get(significant) == Some(&0) {
+            significant += 1;
+        }
+        // limbs /= 10^9, remainder = the next nine digits (least first).
+        let mut rem: u64 = 0;
+        for limb in limbs.iter_mut().skip(significant) {
+            let cur = (rem << 32) | u64::from(*limb);
+            *limb = (cur / BILLION) as u32;
+            rem = cur % BILLION;
+        }
+        let last = limbs.iter().all(|&l| l == 0);
+        for _ in 0..9 {
+            if last && rem == 0 {
+                break;
+            }
+            s.push(char::from(b'0' + (rem % 10) as u8));
+            rem /= 10;
+        }
+        if last {
+            break;
+        }
+    }
+    if s.len() == 2 {
+        s.push('0'); // the integer 0 (cannot come from SHA-256 in practice)
+    }
+    while s.len() < 2 + 64 {
         s.push('0');
     }
     TicketNumber(s)
+}
+
+/// [`uniform_from_digest`] written the plain way, with a big integer: the
+/// independent implementation it is tested against.
+pub fn uniform_from_digest_bigint(digest: &[u8; 32]) -> TicketNumber {
+    let decimal = format!("{:064}", BigUint::from_bytes_be(digest));
+    TicketNumber(format!("0.{}", decimal.chars().rev().collect::<String>()))
 }
 
 /// `sha256_uniform(x)`: see [`uniform_from_digest`].
@@ -384,6 +427,10 @@ pub struct Draw {
     pub generation: u32,
 }
 
+/// The most ids one draw may hash (2^32): far beyond any election, and a
+/// guard against a manifest that claims absurd ballot counts.
+pub const MAX_IDS: usize = 1 << 32;
+
 /// An id's first ticket in compact form: the key and the id's index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Entry {
@@ -464,6 +511,12 @@ impl RivestSampler {
     /// Every id's first ticket, sorted in draw order (sampling without
     /// replacement of all ids). Refuses duplicate ids.
     fn sorted_entries<I: IdList + ?Sized>(&self, ids: &I) -> Result<Vec<Entry>, SamplerError> {
+        if ids.id_count() > MAX_IDS {
+            return Err(SamplerError::TooManyIds {
+                count: ids.id_count(),
+                max: MAX_IDS,
+            });
+        }
         let mut entries = self.entries(ids);
         entries.par_sort_unstable_by(|a, b| self.compare(ids, a, b));
         // Duplicate ids have equal tickets, hence equal keys, hence sit next
@@ -492,29 +545,50 @@ impl RivestSampler {
         ids: &I,
         options: SampleOptions,
     ) -> Result<Vec<Draw>, SamplerError> {
-        let entries = self.sorted_entries(ids)?;
+        Ok(self.draws(ids, options)?.collect())
+    }
+
+    /// The same draws as [`RivestSampler::sample`], produced lazily: the
+    /// first tickets of all ids are hashed and ordered up front, but the full
+    /// ticket strings are built a chunk at a time (in parallel) as the
+    /// iterator advances, so drawing all of 10M ids never holds 10M strings.
+    pub fn draws<'a, I: IdList + ?Sized>(
+        &'a self,
+        ids: &'a I,
+        options: SampleOptions,
+    ) -> Result<Box<dyn Iterator<Item = Draw> + 'a>, SamplerError> {
+        const CHUNK: usize = 1 << 16;
+        let mut entries = self.sorted_entries(ids)?;
         let end = options.drop.saturating_add(options.take);
         if !options.with_replacement {
-            let chosen = entries.get(options.drop.min(entries.len())..end.min(entries.len()));
-            return Ok(chosen
-                .unwrap_or(&[])
-                .par_iter()
-                .map(|e| Draw {
-                    ticket: self.full_ticket(ids, e.index),
-                    index: e.index,
-                    generation: 1,
-                })
-                .collect());
+            entries.truncate(end);
+            let start = options.drop.min(entries.len());
+            let chunks = (entries.len() - start).div_ceil(CHUNK);
+            return Ok(Box::new((0..chunks).flat_map(move |c| {
+                let from = start + c * CHUNK;
+                let to = (from + CHUNK).min(entries.len());
+                entries
+                    .get(from..to)
+                    .unwrap_or(&[])
+                    .par_iter()
+                    .map(|e| Draw {
+                        ticket: self.full_ticket(ids, e.index),
+                        index: e.index,
+                        generation: 1,
+                    })
+                    .collect::<Vec<Draw>>()
+            })));
         }
         // With replacement, the first `end` draws can only involve the ids
         // with the `end` smallest first tickets: a first ticket outside them
         // comes after all `end` of them. So a heap over those suffices, and
         // is the reference's heap restricted to what can be drawn.
         let mut heap: BinaryHeap<Reverse<(TicketNumber, usize, u32)>> = entries
-            .iter()
+            .par_iter()
             .take(end)
             .map(|e| Reverse((self.full_ticket(ids, e.index), e.index, 1)))
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         let mut draws = Vec::with_capacity(options.take.min(1 << 16));
         for count in 0..end {
             let Some(Reverse((ticket, index, generation))) = heap.pop() else {
@@ -529,7 +603,7 @@ impl RivestSampler {
                 });
             }
         }
-        Ok(draws)
+        Ok(Box::new(draws.into_iter()))
     }
 }
 
@@ -539,6 +613,16 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// The fast decimal conversion equals the big-integer one.
+        #[test]
+        fn fast_uniform_equals_bigint(bytes in proptest::array::uniform32(any::<u8>()),
+                                      zeros in 0usize..32) {
+            // Also exercise digests with leading zero bytes (short numbers).
+            let mut d = bytes;
+            for b in d.iter_mut().take(zeros) { *b = 0; }
+            prop_assert_eq!(uniform_from_digest(&d), uniform_from_digest_bigint(&d));
+        }
+
         /// The fast key is the first 19 digits of the full ticket.
         #[test]
         fn key_is_ticket_prefix(bytes in proptest::array::uniform32(any::<u8>())) {
@@ -571,6 +655,11 @@ mod tests {
         let mut d = [0u8; 32];
         d[31] = 7;
         let t = uniform_from_digest(&d);
+        assert_eq!(t, uniform_from_digest_bigint(&d));
+        assert_eq!(
+            uniform_from_digest(&[0; 32]),
+            uniform_from_digest_bigint(&[0; 32])
+        );
         assert_eq!(t.as_str().len(), 66);
         assert!(t.as_str().starts_with("0.70000"));
         assert_eq!(ticket_key(&d), 7_000_000_000_000_000_000);
