@@ -144,7 +144,7 @@ impl BravoContest {
     /// Candidates ordered by reported votes (descending, ties in input order).
     fn ranked(&self) -> Vec<&(String, u64)> {
         let mut ranked: Vec<&(String, u64)> = self.tallies.iter().collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1));
+        ranked.sort_by_key(|c| std::cmp::Reverse(c.1));
         ranked
     }
 

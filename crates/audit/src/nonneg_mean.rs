@@ -342,11 +342,31 @@ pub struct Martingale {
     null_certain: bool,
     /// Set when the null has become impossible (`m_j < 0`): `T = ∞` from then on.
     null_impossible: bool,
+    /// Shrink-trunc's truncation scale `c`, resolved once.
+    shrink_c: f64,
 }
 
 impl Martingale {
     fn new(test: NonnegMean) -> Martingale {
+        let Population {
+            upper: u,
+            null_mean: t,
+            ..
+        } = test.population;
+        let shrink_c = match test.function {
+            RiskFunction::Alpha(Estimator::ShrinkTrunc(s)) => {
+                let c = s.c.unwrap_or((s.eta - t) / 2.0 - EPS);
+                if u - c < t + c {
+                    // the two truncation bounds would cross (SHANGRLA resets c)
+                    (u - c) / 2.0
+                } else {
+                    c
+                }
+            }
+            _ => 0.0,
+        };
         Martingale {
+            shrink_c,
             test,
             j: 0,
             sum: 0.0,
@@ -400,11 +420,7 @@ impl Martingale {
 
     /// ALPHA's alternative mean `η_j` for the next draw.
     fn eta_next(&self, estimator: &Estimator, m: f64) -> f64 {
-        let Population {
-            upper: u,
-            null_mean: t,
-            ..
-        } = self.test.population;
+        let u = self.test.population.upper;
         match *estimator {
             // ALPHA §2.3: the fixed alternative, adjusted for sampling without replacement.
             Estimator::Fixed { eta } => self.null_mean_next(eta),
@@ -412,11 +428,7 @@ impl Martingale {
                 // ALPHA §2.5.2 (SHANGRLA `shrink_trunc`):
                 // η_j = ( [(d η + S_{j−1})/(d + j − 1) + f u/σ_j] / (1 + f/σ_j) ∨ (m_j(1+eps) + e_j) )
                 //       ∧ (u(1 − eps) − e_j),  e_j = c/sqrt(d + j − 1).
-                let mut c = s.c.unwrap_or((s.eta - t) / 2.0 - EPS);
-                if u - c < t + c {
-                    // the two truncation bounds would cross
-                    c = (u - c) / 2.0;
-                }
+                let c = self.shrink_c;
                 let dj = s.d + self.j as f64; // d + j − 1 for the next draw j
                 let sd = self.running_sd(s.minsd);
                 let weighted = ((s.d * s.eta + self.sum) / dj + u * s.f / sd) / (1.0 + s.f / sd);

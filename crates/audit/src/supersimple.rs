@@ -202,7 +202,7 @@ impl ComparisonContest {
             let e = ballot.weighted_error.max(0.0);
             // p_i = (1 − 1/U) / (1 − e_i/(2γ/V))
             let term = (1.0 - 1.0 / u) / (1.0 - e / (2.0 * self.gamma / v));
-            if !(term > 0.0) || term.is_infinite() {
+            if term.is_nan() || term <= 0.0 || term.is_infinite() {
                 return 1.0;
             }
             ln_p += ballot.times_sampled as f64 * term.ln();

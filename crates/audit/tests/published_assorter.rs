@@ -1,5 +1,6 @@
 //! SHANGRLA `tests/core/test_Assertion.py` assorter values (PUBLISHED.md
 //! §4d) and the ONEAudit Kalamazoo example (§4e).
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use canvass_audit::RiskError;
 use canvass_audit::assorter::{

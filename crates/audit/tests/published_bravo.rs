@@ -1,5 +1,6 @@
 //! Arlo `server/tests/audit_math/test_bravo.py` values (PUBLISHED.md §5b),
 //! risk limit 10%.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use canvass_audit::bravo::{BravoContest, SizeOption, bravo_sample_size};
 use std::collections::BTreeMap;

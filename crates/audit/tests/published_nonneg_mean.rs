@@ -1,4 +1,5 @@
 //! SHANGRLA `tests/core/test_NonnegMean.py` values (PUBLISHED.md §4).
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use canvass_audit::nonneg_mean::{
     Bet, Estimator, NonnegMean, Population, RiskFunction, null_means,

@@ -1,5 +1,6 @@
 //! Arlo `server/tests/audit_math/test_supersimple.py` values (PUBLISHED.md
 //! §7a), risk limit 10%, γ = 1.03905.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use canvass_audit::supersimple::{ComparisonContest, Discrepancies, GAMMA, SampledBallot};
 

@@ -2,6 +2,7 @@
 //! records. A thin shell over the library crates.
 
 mod cmd_sample;
+mod cmd_calc;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +29,8 @@ enum Command {
     Generate(cmd_generate::Args),
     /// Draw an audit sample with a published sampler (rivest, sha256-counter, cryptorandom).
     Sample(cmd_sample::SampleArgs),
+    /// Risk measurements and sample sizes.
+    Calc(cmd_calc::CalcArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -37,5 +40,6 @@ fn main() -> anyhow::Result<()> {
         Command::Tabulate(args) => cmd_tabulate::run(args),
         Command::Generate(args) => cmd_generate::run(args),
         Command::Sample(args) => cmd_sample::run(args),
+        Command::Calc(args) => cmd_calc::run(args),
     }
 }
