@@ -1,12 +1,15 @@
 //! `canvass generate --ballots N --contests K [--ranked R] [--candidates C]
 //! [--seed S] --format cdf-json|dominion-json --out PATH`
 //!
-//! Writes the CVRs in the chosen format and the ballot manifest
-//! (`batch,ballots`) next to them, and prints the true tallies as JSON on
+//! Writes the CVRs in the chosen format (a CDF JSON file, or a Dominion
+//! export folder) and the ballot manifest (`batch,ballots`) next to them
+//! (`PATH.manifest.csv`, or `manifest.csv` inside the folder), and prints the true tallies as JSON on
 //! stdout.
 
 use anyhow::{Context, bail};
 use canvass_formats::Format;
+use canvass_formats::cdf_json_writer::CdfJsonWriter;
+use canvass_formats::dominion_json_writer::DominionJsonWriter;
 use canvass_generate::{Config, Plan, Truth};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -33,7 +36,7 @@ pub struct Args {
     /// The CVR format to write: cdf-json or dominion-json.
     #[arg(long, value_parser = parse_format)]
     format: Format,
-    /// Where to write the CVRs (a file for cdf-json, a file or folder for dominion-json).
+    /// Where to write the CVRs (a file for cdf-json, a folder for dominion-json).
     #[arg(long)]
     out: PathBuf,
 }
@@ -57,14 +60,32 @@ fn manifest_path(out: &Path) -> PathBuf {
     }
 }
 
-/// Write the CVRs of `plan` in `format`, returning the true tallies.
-fn write_cvrs(_plan: &Plan, format: Format, out: &Path) -> anyhow::Result<Truth> {
-    // The CVR writers live in canvass-formats (branch fmt-cdf); this is the
-    // one place they are wired in.
-    bail!(
-        "{}: writing {format} is not available in this build yet",
-        out.display()
-    )
+/// Write the CVRs of `plan` in `format`, streaming, returning the true tallies.
+fn write_cvrs(plan: &Plan, format: Format, out: &Path) -> anyhow::Result<Truth> {
+    let election = &plan.election;
+    let mut cards = plan.cards();
+    match format {
+        Format::CdfJson => {
+            let file = File::create(out).with_context(|| format!("creating {}", out.display()))?;
+            let mut w =
+                CdfJsonWriter::new(BufWriter::with_capacity(1 << 20, file), Some(election))?;
+            for card in cards.by_ref() {
+                w.write_card(election, &card)?;
+            }
+            w.finish(election)?
+                .flush()
+                .with_context(|| format!("writing {}", out.display()))?;
+        }
+        Format::DominionJson => {
+            let mut w = DominionJsonWriter::new(out, election)?;
+            for card in cards.by_ref() {
+                w.write_card(election, &card)?;
+            }
+            w.finish(election)?;
+        }
+        other => bail!("cannot generate {other}"),
+    }
+    Ok(cards.truth().clone())
 }
 
 fn truth_json(plan: &Plan, truth: &Truth) -> serde_json::Value {

@@ -3,7 +3,7 @@
 use anyhow::{Context, bail};
 use canvass_formats::{Format, SourceOptions, read_paths};
 use canvass_model::Election;
-use canvass_tabulate::{Outcome, Tabulator, report};
+use canvass_tabulate::{ContestResult, Outcome, Tabulator, report};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -17,14 +17,23 @@ pub enum ReportKind {
     Json,
     /// One row per contest × candidate (× round).
     Csv,
+    /// RCTab's detailed report JSON (with `--rctab-config` only).
+    RctabJson,
 }
 
 /// Arguments of `canvass tabulate`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// CVR files or folders, read in order.
-    #[arg(required = true)]
+    #[arg(
+        required_unless_present = "rctab_config",
+        conflicts_with = "rctab_config"
+    )]
     paths: Vec<PathBuf>,
+    /// Count the ranked contest an RCTab configuration file describes (its
+    /// CVR sources, candidates and rules) instead of PATHs.
+    #[arg(long, value_name = "CONFIG")]
+    rctab_config: Option<PathBuf>,
     /// The input format (detected from each file when absent).
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
@@ -56,6 +65,30 @@ fn progress() -> ProgressBar {
 
 /// Run the command.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let results = match &args.rctab_config {
+        Some(config) => {
+            let reports = canvass_tabulate::rctab::run_config(config)
+                .with_context(|| format!("running RCTab configuration {}", config.display()))?;
+            if let ReportKind::RctabJson = args.report {
+                let mut stdout = std::io::stdout().lock();
+                let json = match reports.as_slice() {
+                    [one] => one.to_json(),
+                    many => canvass_tabulate::rctab::reports_to_json(many),
+                };
+                stdout
+                    .write_all(json.as_bytes())
+                    .context("writing the report")?;
+                return stdout.flush().context("writing the report");
+            }
+            reports.iter().map(ContestResult::from_rctab).collect()
+        }
+        None => read_and_count(&args)?,
+    };
+    report_results(&args, results)
+}
+
+/// Read every card of the paths and count every contest.
+fn read_and_count(args: &Args) -> anyhow::Result<Vec<ContestResult>> {
     let mut election = Election::default();
     let mut tabulator = Tabulator::new();
     let bar = progress();
@@ -78,8 +111,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     .context("reading cast vote records")?;
     bar.inc(pending);
     bar.finish_and_clear();
+    Ok(tabulator.results(&election))
+}
 
-    let mut results = tabulator.results(&election);
+fn report_results(args: &Args, mut results: Vec<ContestResult>) -> anyhow::Result<()> {
     if let Some(wanted) = &args.contest {
         results.retain(|r| &r.name == wanted || &r.id == wanted);
         if results.is_empty() {
@@ -90,6 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ReportKind::Json => report::to_json(&results),
         ReportKind::Text => report::to_text(&results),
         ReportKind::Csv => report::to_csv(&results).context("writing the CSV report")?,
+        ReportKind::RctabJson => bail!("--report rctab-json needs --rctab-config"),
     };
     let mut stdout = std::io::stdout().lock();
     stdout

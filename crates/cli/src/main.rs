@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod audit_dir;
 mod cmd_audit;
+mod cmd_convert;
 mod cmd_generate;
 mod cmd_tabulate;
 
@@ -31,6 +32,8 @@ enum Command {
     Sample(cmd_sample::SampleArgs),
     /// Risk measurements and sample sizes.
     Calc(cmd_calc::CalcArgs),
+    /// Convert cast vote records to NIST CDF JSON or a Dominion export.
+    Convert(cmd_convert::ConvertArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,5 +44,6 @@ fn main() -> anyhow::Result<()> {
         Command::Generate(args) => cmd_generate::run(args),
         Command::Sample(args) => cmd_sample::run(args),
         Command::Calc(args) => cmd_calc::run(args),
+        Command::Convert(args) => cmd_convert::run(args),
     }
 }

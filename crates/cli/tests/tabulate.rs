@@ -139,37 +139,35 @@ fn missing_file_fails_naming_it() {
 }
 
 #[test]
-fn ranked_contest_is_reported() {
-    let out = canvass(&[
-        "tabulate",
-        &fixture("ranked.cdf.json"),
-        "--format",
-        "cdf-json",
-        "--report",
-        "json",
-    ]);
-    let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+fn ranked_contest_is_counted_round_by_round() {
+    // Round 1: Xavier 3, Yolanda 3, Zed 2; Zed's two ballots go to Yolanda.
+    let report = json_of(&["tabulate", &fixture("ranked.cdf.json"), "--report", "json"]);
     let sheriff = contest(&report, "Sheriff");
     assert_eq!(sheriff["method"], "irv");
     assert_eq!(sheriff["ballots"], 8);
-    assert_eq!(sheriff["status"], "error");
-    assert!(
-        sheriff["error"]
-            .as_str()
-            .unwrap_or("")
-            .contains("ranked tabulation not yet available")
+    assert_eq!(sheriff["winners"], json!(["Yolanda"]));
+    let rounds = sheriff["rounds"].as_array().expect("rounds");
+    assert_eq!(rounds.len(), 2);
+    assert_eq!(
+        rounds[0]["tally"],
+        json!({"Xavier": 3, "Yolanda": 3, "Zed": 2})
     );
-    assert!(
-        !out.status.success(),
-        "a contest that cannot be counted fails the command"
-    );
+    assert_eq!(rounds[0]["eliminated"], json!(["Zed"]));
+    assert_eq!(rounds[1]["round"], 2);
+    assert_eq!(rounds[1]["tally"], json!({"Xavier": 3, "Yolanda": 5}));
+    assert_eq!(rounds[1]["elected"], json!(["Yolanda"]));
+    assert_eq!(rounds[1]["exhausted"], 0);
 }
 
 #[test]
 fn generated_election_tabulates_to_its_truth() {
     let dir = tempfile::tempdir().expect("tempdir");
     for format in ["cdf-json", "dominion-json"] {
-        let out: PathBuf = dir.path().join(format!("{format}.json"));
+        let out: PathBuf = dir.path().join(if format == "cdf-json" {
+            "cvr.json"
+        } else {
+            "dominion"
+        });
         let out_s = out.to_string_lossy().into_owned();
         let truth = json_of(&[
             "generate",
@@ -186,8 +184,12 @@ fn generated_election_tabulates_to_its_truth() {
             "--out",
             &out_s,
         ]);
-        let manifest =
-            std::fs::read_to_string(out.with_extension("manifest.csv")).expect("manifest");
+        let manifest_path = if out.is_dir() {
+            out.join("manifest.csv")
+        } else {
+            out.with_extension("manifest.csv")
+        };
+        let manifest = std::fs::read_to_string(manifest_path).expect("manifest");
         let total: u64 = manifest
             .lines()
             .skip(1)
@@ -207,4 +209,42 @@ fn generated_election_tabulates_to_its_truth() {
             assert_eq!(r["undervotes"], t["undervotes"], "{format} {}", t["name"]);
         }
     }
+}
+
+fn shared_data() -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: ../shared/data not found");
+        None
+    }
+}
+
+#[test]
+fn minneapolis_2013_mayor_via_rctab_config() {
+    // Published: 33 rounds, Betsy Hodges elected, final round Hodges 38,852
+    // vs Mark Andrew 24,942 (../shared/data/README.md).
+    let Some(data) = shared_data() else { return };
+    let config = data.join("rctab/2013_minneapolis_mayor/2013_minneapolis_mayor_config.json");
+    let config = config.to_string_lossy();
+    let report = json_of(&["tabulate", "--rctab-config", &config, "--report", "json"]);
+    let mayor = &report["contests"][0];
+    assert_eq!(mayor["method"], "irv");
+    assert_eq!(mayor["winners"], json!(["BETSY HODGES"]));
+    let rounds = mayor["rounds"].as_array().expect("rounds");
+    assert_eq!(rounds.len(), 33);
+    assert_eq!(
+        rounds[32]["tally"],
+        json!({"MARK ANDREW": 24942, "BETSY HODGES": 38852})
+    );
+
+    let rctab = json_of(&[
+        "tabulate",
+        "--rctab-config",
+        &config,
+        "--report",
+        "rctab-json",
+    ]);
+    assert_eq!(rctab["results"].as_array().map(Vec::len), Some(33));
 }

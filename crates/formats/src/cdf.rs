@@ -69,6 +69,8 @@ pub(crate) struct PositionRec {
     /// False only when `HasIndication` is `no` (e.g. an adjudicator ruled
     /// the mark out); `yes` and `unknown` are marks.
     pub indicated: bool,
+    /// `IsAllocable` is `no`.
+    pub not_allocable: bool,
     pub number_votes: Option<u64>,
 }
 
@@ -333,8 +335,22 @@ pub(crate) fn to_card(
         for sel in contest.selections {
             // A selection without a ContestSelectionId is a write-in the
             // scanner could not tie to a selection (SP 1500-103 CVRWriteIn);
-            // RCTab counts it as no mark, and so do we.
+            // RCTab counts it as no mark, and so do we. One whose position
+            // is not allocable is how canvass writes an overvote whose
+            // candidates the source did not name (see `cdf_json_writer`).
             let Some(sel_id) = sel.selection_id else {
+                for pos in sel.positions {
+                    if pos.indicated && pos.not_allocable {
+                        let rank = pos.rank.unwrap_or(1);
+                        if rank == 0 {
+                            return Err(FormatError::invalid(
+                                at().field("Rank"),
+                                "rank must be 1 or more",
+                            ));
+                        }
+                        marks.push(Mark::ranked(rank, Choice::Overvote));
+                    }
+                }
                 continue;
             };
             let found = resolved

@@ -378,6 +378,19 @@ struct JPosition {
     has_indication: Option<Indication>,
     #[serde(rename = "NumberVotes")]
     number_votes: Option<Count>,
+    #[serde(rename = "IsAllocable")]
+    is_allocable: Option<Allocable>,
+}
+
+/// `IsAllocable` (SP 1500-103 `AllocationStatus`).
+#[derive(Clone, Copy, Debug, Deserialize)]
+enum Allocable {
+    #[serde(rename = "yes")]
+    Yes,
+    #[serde(rename = "no")]
+    No,
+    #[serde(rename = "unknown")]
+    Unknown,
 }
 
 #[derive(Deserialize)]
@@ -468,6 +481,10 @@ impl JCvr {
                                             indicated: !matches!(
                                                 p.has_indication,
                                                 Some(Indication::No)
+                                            ),
+                                            not_allocable: matches!(
+                                                p.is_allocable,
+                                                Some(Allocable::No)
                                             ),
                                             number_votes: p.number_votes.map(|n| n.0),
                                         })

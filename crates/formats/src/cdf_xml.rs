@@ -430,6 +430,8 @@ fn cvr_rec(node: &Node) -> CvrRec {
                                             .map(|r| r.text.trim().parse::<u32>().unwrap_or(0)),
                                         indicated: p.text_of("HasIndication").as_deref()
                                             != Some("no"),
+                                        not_allocable: p.text_of("IsAllocable").as_deref()
+                                            == Some("no"),
                                         number_votes: p.number_of("NumberVotes"),
                                     })
                                     .collect(),

@@ -15,17 +15,29 @@
 //! # Ok::<(), canvass_formats::FormatError>(())
 //! ```
 
+mod abif;
 mod cdf;
 pub mod cdf_json;
+pub mod cdf_json_writer;
 pub mod cdf_xml;
+mod clear_ballot;
+mod detect;
 pub mod dominion_csv;
 pub mod dominion_json;
+pub mod dominion_json_writer;
 mod error;
+mod ess;
+mod generic_csv;
+mod hart;
 mod json_util;
 mod options;
+mod raire;
+mod tabular;
+mod xml_tree;
 
 pub use error::{FormatError, Location};
 pub use options::{Format, SourceOptions};
+pub use raire::raire_json_total_auditable_ballots;
 
 use canvass_model::{Card, Election};
 use std::path::{Path, PathBuf};
@@ -66,6 +78,15 @@ pub fn read_path(
         Format::CdfXml => cdf_xml::read(path, options, election, sink),
         Format::DominionJson => dominion_json::read(path, options, election, sink),
         Format::DominionCsv => dominion_csv::read(path, options, election, sink),
+        Format::EssXlsx => ess::read_xlsx(path, options, election, sink),
+        Format::EssCsv => ess::read_csv(path, options, election, sink),
+        Format::Hart => hart::read(path, options, election, sink),
+        Format::ClearBallot => clear_ballot::read(path, options, election, sink),
+        Format::GenericCsv => generic_csv::read(path, options, election, sink),
+        Format::Abif => abif::read(path, options, election, sink),
+        Format::RaireCsv => raire::read_csv(path, options, election, sink),
+        Format::RaireJson => raire::read_json(path, options, election, sink),
+        #[allow(unreachable_patterns)]
         _ => Err(FormatError::Unsupported {
             at: Location::file(path),
             format,
@@ -75,7 +96,5 @@ pub fn read_path(
 
 /// Guess the format of a path from its name and first bytes.
 pub fn detect(path: &Path) -> Result<Format, FormatError> {
-    Err(FormatError::UnknownFormat {
-        at: Location::file(path),
-    })
+    detect::detect(path)
 }

@@ -48,6 +48,9 @@ const PRECINCT_TABULATOR: u64 = 1000;
 const CENTRAL_TABULATOR: u64 = 9000;
 const CENTRAL_TABULATORS: u64 = 2;
 
+/// The write-in bucket's name, as RCTab and the CDF readers name it.
+const UNDECLARED_WRITE_INS: &str = "Undeclared Write-ins";
+
 const OFFICES: [&str; 12] = [
     "Governor",
     "Mayor",
@@ -283,7 +286,7 @@ fn plan_contests(
         if !ranked {
             contest.intern_candidate_of_kind(
                 &format!("{}-wi", i + 1),
-                "Write-in",
+                UNDECLARED_WRITE_INS,
                 CandidateKind::UndeclaredWriteIn,
             );
             weights.push(150);

@@ -7,9 +7,25 @@
 //! [`Tabulator::results`] counts every contest under its rule and yields one
 //! [`ContestResult`] per contest, which [`report`] renders as JSON, text or
 //! CSV. Ties at the cut line are reported, never broken.
+//!
+//! # Ranked choice (for the CLI)
+//!
+//! - [`ranked::RankedBallots`] aggregates ranked ballots (identical rankings
+//!   counted once); [`ranked::RankedRules`] holds every RCTab rule, with
+//!   `Default` = single-winner IRV; [`ranked::tabulate`] returns a
+//!   [`ranked::RankedResult`] with every round (tally per candidate,
+//!   threshold, elected, eliminated, transfers, inactive ballots by reason,
+//!   tie-breaks). [`ranked::tabulate_sequential`] runs `multiPassIrv`.
+//! - [`rctab::run_config`] runs an RCTab `*_config.json` (reads its CVR
+//!   sources, maps candidate names and aliases, tabulates) and returns one
+//!   [`rctab::RctabReport`] per pass; [`rctab::RctabReport::to_json`] writes
+//!   RCTab's detailed-report JSON (`--report rctab-json`).
 
 pub mod approval;
+pub mod java_random;
 pub mod plurality;
+pub mod ranked;
+pub mod rctab;
 pub mod report;
 pub mod supermajority;
 pub mod tally;
@@ -17,10 +33,10 @@ pub mod tally;
 pub use report::{ContestResult, Method, Outcome, Round, RoundVotes};
 pub use tally::{ContestTally, Patterns, SingleRoundTally, Tabulator, VoteRule};
 
-use canvass_model::{Contest, ContestKind, Election};
+use canvass_model::{CandidateKind, Choice, Contest, ContestKind, Election};
 
 /// Everything that can stop a contest from being counted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TabulateError {
     /// The contest has no seats to fill.
     #[error("contest {contest:?}: number of seats is 0")]
@@ -40,11 +56,23 @@ pub enum TabulateError {
         /// The denominator.
         denominator: u64,
     },
-    /// No ranked-choice engine is linked into this build yet.
-    #[error("contest {contest:?}: ranked tabulation not yet available")]
-    RankedUnavailable {
+    /// The ranked-choice count stopped (a tie left to an operator, a
+    /// ballot the rules cannot handle, ...).
+    #[error("contest {contest:?}: {source}")]
+    Ranked {
         /// The contest's name.
         contest: String,
+        /// What stopped the count.
+        #[source]
+        source: ranked::RankedError,
+    },
+    /// A ranked count produced a vote total this report cannot print.
+    #[error("contest {contest:?}: vote total {value} out of range")]
+    VoteRange {
+        /// The contest's name.
+        contest: String,
+        /// The value.
+        value: String,
     },
 }
 
@@ -156,8 +184,135 @@ fn count(
             result.tally = Some(t);
             Ok(outcome)
         }
-        Method::Irv | Method::Stv => Err(TabulateError::RankedUnavailable {
-            contest: contest.name.clone(),
-        }),
+        Method::Irv | Method::Stv => {
+            let (rounds, outcome) = count_ranked(contest, &result.candidates, tally)?;
+            result.rounds = rounds;
+            Ok(outcome)
+        }
+    }
+}
+
+/// Count a ranked contest with the ranked engine under its default rules
+/// (RCTab's suggested settings: [`ranked::RankedRules::default`]; several
+/// seats elect several winners per round). Ties are never broken silently:
+/// the default tie-break stops the count with an error naming the tie.
+fn count_ranked(
+    contest: &Contest,
+    labels: &[String],
+    tally: &ContestTally,
+) -> Result<(Vec<Round>, Outcome), TabulateError> {
+    use ranked::{RankedBallots, RankedCandidate, RankedCandidateKind, RankedRules, Selection};
+    let candidates = contest
+        .candidates
+        .iter()
+        .zip(labels)
+        .map(|(c, label)| RankedCandidate {
+            name: label.clone(),
+            kind: match c.kind {
+                CandidateKind::UndeclaredWriteIn => RankedCandidateKind::UndeclaredWriteIn,
+                CandidateKind::Regular | CandidateKind::WriteIn => RankedCandidateKind::Declared,
+            },
+            excluded: false,
+        })
+        .collect();
+    let mut ballots = RankedBallots::new(candidates);
+    let mut marks = Vec::new();
+    for (pattern, &n) in &tally.patterns {
+        marks.clear();
+        marks.extend(pattern.iter().map(|m| {
+            let selection = match m.choice {
+                Choice::Candidate(c) => Selection::Candidate(c),
+                Choice::Overvote => Selection::Overvote,
+            };
+            (m.rank, selection)
+        }));
+        ballots.push(&marks, None, n);
+    }
+    let rules = RankedRules {
+        seats: contest.seats,
+        winner_mode: if contest.seats > 1 {
+            ranked::WinnerMode::MultiWinnerMultiplePerRound
+        } else {
+            ranked::WinnerMode::SingleWinnerMajority
+        },
+        ..RankedRules::default()
+    };
+    let result = ranked::tabulate(&ballots, &rules).map_err(|source| TabulateError::Ranked {
+        contest: contest.name.clone(),
+        source,
+    })?;
+    let rounds = ranked_rounds(&contest.name, &result)?;
+    Ok((
+        rounds,
+        Outcome::Decided {
+            winners: result.winners,
+        },
+    ))
+}
+
+/// The rounds of a ranked count in report form.
+fn ranked_rounds(
+    contest: &str,
+    result: &ranked::RankedResult,
+) -> Result<Vec<Round>, TabulateError> {
+    let range = |value: String| TabulateError::VoteRange {
+        contest: contest.to_owned(),
+        value,
+    };
+    let votes = |d: ranked::Decimal| -> Result<RoundVotes, TabulateError> {
+        let units = u64::try_from(d.unscaled()).map_err(|_| range(d.to_string()))?;
+        Ok(RoundVotes {
+            units,
+            decimals: d.scale(),
+        })
+    };
+    let mut rounds = Vec::with_capacity(result.rounds.len());
+    for r in &result.rounds {
+        let mut exhausted = ranked::Decimal::ZERO;
+        for v in r.inactive.values() {
+            exhausted = exhausted
+                .plus(*v)
+                .map_err(|_| range("inactive ballots".into()))?;
+        }
+        rounds.push(Round {
+            round: r.number,
+            tally: r
+                .tally
+                .iter()
+                .map(|(&c, &v)| Ok((c, votes(v)?)))
+                .collect::<Result<_, TabulateError>>()?,
+            eliminated: r.eliminated.clone(),
+            elected: r.elected.clone(),
+            exhausted: votes(exhausted)?,
+            threshold: Some(votes(r.threshold)?),
+        });
+    }
+    Ok(rounds)
+}
+
+impl ContestResult {
+    /// The report form of a ranked count done elsewhere (an RCTab
+    /// configuration run by [`rctab::run_config`]).
+    pub fn from_rctab(report: &rctab::RctabReport) -> ContestResult {
+        let seats = report.num_winners;
+        let mut result = ContestResult {
+            contest: canvass_model::ContestId(0),
+            id: report.contest.clone(),
+            name: report.contest.clone(),
+            method: if seats > 1 { Method::Stv } else { Method::Irv },
+            seats,
+            ballots: report.result.total_ballots,
+            candidates: report.names.clone(),
+            tally: None,
+            rounds: Vec::new(),
+            outcome: Outcome::Decided {
+                winners: report.result.winners.clone(),
+            },
+        };
+        match ranked_rounds(&report.contest, &report.result) {
+            Ok(rounds) => result.rounds = rounds,
+            Err(e) => result.outcome = Outcome::Error(e.to_string()),
+        }
+        result
     }
 }

@@ -142,8 +142,11 @@ pub struct Round {
     pub eliminated: Vec<CandidateId>,
     /// Candidates elected in this round.
     pub elected: Vec<CandidateId>,
-    /// Ballots exhausted (inactive) so far.
+    /// Inactive ballots so far, every reason (blank, overvote, skipped
+    /// ranks, exhausted choices) together.
     pub exhausted: RoundVotes,
+    /// The winning threshold this round, when the method has one.
+    pub threshold: Option<RoundVotes>,
 }
 
 /// The result of one contest.
@@ -212,6 +215,8 @@ struct JsonRound<'a> {
     eliminated: Vec<&'a str>,
     elected: Vec<&'a str>,
     exhausted: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -271,6 +276,7 @@ fn json_contest(r: &ContestResult) -> JsonContest<'_> {
                 eliminated: r.names(&round.eliminated),
                 elected: r.names(&round.elected),
                 exhausted: round.exhausted.json(),
+                threshold: round.threshold.map(RoundVotes::json),
             })
             .collect()
     });
@@ -374,7 +380,11 @@ pub fn to_text(results: &[ContestResult]) -> String {
             for &(c, v) in &round.tally {
                 let _ = writeln!(out, "    {:<width$}  {:>12}", r.label(c), v.to_string());
             }
-            let _ = writeln!(out, "    exhausted {}", round.exhausted);
+            match round.threshold {
+                Some(t) => writeln!(out, "    inactive {}, threshold {t}", round.exhausted),
+                None => writeln!(out, "    inactive {}", round.exhausted),
+            }
+            .unwrap_or(());
             if !round.elected.is_empty() {
                 let _ = writeln!(out, "    elected: {}", r.names(&round.elected).join(", "));
             }

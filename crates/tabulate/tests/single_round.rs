@@ -1,5 +1,7 @@
 //! Single-round methods through the public API: cards in, results out.
 
+#![allow(clippy::panic, clippy::indexing_slicing)]
+
 use canvass_model::{
     CandidateId, Card, CardId, Choice, ContestKind, ContestVotes, Election, Fraction, Mark,
 };
@@ -137,9 +139,31 @@ fn approval_counts_every_approved_candidate() {
 }
 
 #[test]
-fn ranked_contest_reports_an_error_until_an_engine_is_linked() {
-    let r = run(ContestKind::Ranked, 1, &["A", "B"], &[&[0]]);
-    assert!(matches!(r.outcome, Outcome::Error(_)), "{:?}", r.outcome);
+fn ranked_contest_goes_to_the_ranked_engine() {
+    // `run` puts all marks at rank 1, so [0] [0] [1] is a plain majority.
+    let r = run(ContestKind::Ranked, 1, &["A", "B"], &[&[0], &[0], &[1]]);
+    assert_eq!(r.outcome, Outcome::Decided { winners: ids(&[0]) });
+    assert_eq!(r.rounds.len(), 1);
+    assert_eq!(
+        r.rounds[0].tally[0],
+        (CandidateId(0), canvass_tabulate::RoundVotes::whole(2))
+    );
+}
+
+#[test]
+fn ranked_tie_stops_the_count_and_names_it() {
+    let r = run(
+        ContestKind::Ranked,
+        1,
+        &["A", "B", "C"],
+        &[&[0], &[0], &[1], &[1], &[2]],
+    );
+    assert!(r.rounds.is_empty());
+    // C is eliminated first; then A and B tie with nobody's votes to move.
+    let Outcome::Error(e) = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
+    assert!(e.contains("tie"), "{e}");
 }
 
 #[test]
