@@ -16,12 +16,12 @@ use crate::cdf::{
     Resolved, SelectionDef, SelectionRec, SnapshotRec,
 };
 use crate::error::{FormatError, Location};
+use crate::json_stream::{ScanError, Scanner};
 use crate::json_util::{Count, Flag, OneOrMany, Text, count_u32};
 use crate::options::{Format, SourceOptions};
 use canvass_model::Election;
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::fmt;
+use serde::de::IgnoredAny;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -37,10 +37,9 @@ pub fn read(
     election: &mut Election,
     sink: &mut CardSink<'_>,
 ) -> Result<(), FormatError> {
-    let file: Arc<str> = Arc::from(path.display().to_string());
     let mut state = State {
         path,
-        file,
+        file: Arc::from(path.display().to_string()),
         options,
         election,
         sink,
@@ -49,7 +48,6 @@ pub fn read(
         streamed: false,
         in_cvr: false,
         record: 0,
-        failure: None,
         seen_report: false,
     };
     run_pass(&mut state)?;
@@ -72,15 +70,77 @@ pub fn read(
 
 fn run_pass(state: &mut State<'_, '_, '_>) -> Result<(), FormatError> {
     let f = File::open(state.path).map_err(|e| FormatError::io(state.path, e))?;
-    let reader = BufReader::with_capacity(BUFFER, f);
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let result = ReportSeed { state }
-        .deserialize(&mut de)
-        .and_then(|()| de.end());
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) => Err(state.error(e)),
+    let mut scan = Scanner::new(BufReader::with_capacity(BUFFER, f));
+    let first_pass = state.resolved.is_none();
+    let mut buf = Vec::with_capacity(1 << 12);
+    let mut key_buf = Vec::new();
+    scan.begin_object().map_err(|e| state.scan_error(e))?;
+    while let Some(key) = scan
+        .next_key(&mut key_buf)
+        .map_err(|e| state.scan_error(e))?
+    {
+        match key.as_str() {
+            "Election" | "GpUnit" if first_pass => {
+                buf.clear();
+                scan.value(Some(&mut buf))
+                    .map_err(|e| state.scan_error(e))?;
+                if key == "Election" {
+                    let elections: OneOrMany<JElection> =
+                        serde_json::from_slice(&buf).map_err(|e| state.error(e))?;
+                    state
+                        .defs
+                        .elections
+                        .extend(elections.0.into_iter().map(JElection::into_def));
+                    state.defs.seen_election = true;
+                    state.seen_report = true;
+                } else {
+                    let units: OneOrMany<JGpUnit> =
+                        serde_json::from_slice(&buf).map_err(|e| state.error(e))?;
+                    state
+                        .defs
+                        .gp_units
+                        .extend(units.0.into_iter().map(|u| GpUnitDef {
+                            id: u.id.unwrap_or_default(),
+                            name: u.name,
+                        }));
+                    state.defs.seen_gp_unit = true;
+                }
+            }
+            "CVR" => {
+                state.seen_report = true;
+                state.defs.cvr_present = true;
+                let ready = state.defs.seen_election && state.defs.seen_gp_unit;
+                if first_pass && !ready {
+                    scan.value(None).map_err(|e| state.scan_error(e))?;
+                    continue;
+                }
+                if first_pass {
+                    state.resolve()?;
+                }
+                state.in_cvr = true;
+                scan.begin_array().map_err(|e| state.scan_error(e))?;
+                state.record = 1;
+                while scan.next_element().map_err(|e| state.scan_error(e))? {
+                    buf.clear();
+                    scan.value(Some(&mut buf))
+                        .map_err(|e| state.scan_error(e))?;
+                    let cvr: JCvr = serde_json::from_slice(&buf).map_err(|e| state.error(e))?;
+                    state.card(cvr)?;
+                    state.record += 1;
+                }
+                state.record -= 1;
+                state.in_cvr = false;
+                state.streamed = true;
+            }
+            _ => {
+                buf.clear();
+                scan.value(Some(&mut buf))
+                    .map_err(|e| state.scan_error(e))?;
+                serde_json::from_slice::<IgnoredAny>(&buf).map_err(|e| state.error(e))?;
+            }
+        }
     }
+    scan.end().map_err(|e| state.scan_error(e))
 }
 
 #[derive(Default)]
@@ -104,7 +164,6 @@ struct State<'p, 'e, 's> {
     streamed: bool,
     in_cvr: bool,
     record: u64,
-    failure: Option<FormatError>,
     seen_report: bool,
 }
 
@@ -129,24 +188,12 @@ impl State<'_, '_, '_> {
         }
     }
 
-    fn error(&mut self, e: serde_json::Error) -> FormatError {
-        if let Some(f) = self.failure.take() {
-            return f;
-        }
-        let mut at = self.at();
-        let message = e.to_string();
-        if let Some(field) = message
-            .strip_prefix("missing field `")
-            .and_then(|m| m.split('`').next())
-        {
-            at.field = Some(field.to_owned());
-            return FormatError::MissingField { at };
-        }
-        if e.is_eof() {
-            FormatError::Truncated { at, message }
-        } else {
-            FormatError::invalid(at, message)
-        }
+    fn scan_error(&self, e: ScanError) -> FormatError {
+        scan_error(self.at(), e)
+    }
+
+    fn error(&self, e: serde_json::Error) -> FormatError {
+        json_error(self.at(), e)
     }
 
     fn card(&mut self, cvr: JCvr) -> Result<(), FormatError> {
@@ -165,106 +212,32 @@ impl State<'_, '_, '_> {
     }
 }
 
-struct ReportSeed<'a, 'p, 'e, 's> {
-    state: &'a mut State<'p, 'e, 's>,
-}
-
-impl<'de> DeserializeSeed<'de> for ReportSeed<'_, '_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+/// A scan error at a place.
+pub(crate) fn scan_error(at: Location, e: ScanError) -> FormatError {
+    match e {
+        ScanError::Eof => FormatError::Truncated {
+            at,
+            message: "the JSON ends inside a value".into(),
+        },
+        ScanError::Syntax(m) => FormatError::invalid(at, m),
+        ScanError::Io(source) => FormatError::Io { at, source },
     }
 }
 
-impl<'de> Visitor<'de> for ReportSeed<'_, '_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a CastVoteRecordReport object")
+/// A serde_json error at a place, naming the missing field when there is one.
+pub(crate) fn json_error(mut at: Location, e: serde_json::Error) -> FormatError {
+    let message = e.to_string();
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next())
+    {
+        at.field = Some(field.to_owned());
+        return FormatError::MissingField { at };
     }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let state = self.state;
-        let first_pass = state.resolved.is_none();
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "Election" if first_pass => {
-                    let elections: OneOrMany<JElection> = map.next_value()?;
-                    state
-                        .defs
-                        .elections
-                        .extend(elections.0.into_iter().map(JElection::into_def));
-                    state.defs.seen_election = true;
-                    state.seen_report = true;
-                }
-                "GpUnit" if first_pass => {
-                    let units: OneOrMany<JGpUnit> = map.next_value()?;
-                    state
-                        .defs
-                        .gp_units
-                        .extend(units.0.into_iter().map(|u| GpUnitDef {
-                            id: u.id.unwrap_or_default(),
-                            name: u.name,
-                        }));
-                    state.defs.seen_gp_unit = true;
-                }
-                "CVR" => {
-                    state.seen_report = true;
-                    state.defs.cvr_present = true;
-                    let ready = state.defs.seen_election && state.defs.seen_gp_unit;
-                    if first_pass && !ready {
-                        map.next_value::<IgnoredAny>()?;
-                        continue;
-                    }
-                    if first_pass && let Err(e) = state.resolve() {
-                        state.failure = Some(e);
-                        return Err(de::Error::custom("stopped"));
-                    }
-                    state.in_cvr = true;
-                    map.next_value_seed(CvrSeq { state: &mut *state })?;
-                    state.in_cvr = false;
-                    state.streamed = true;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-struct CvrSeq<'a, 'p, 'e, 's> {
-    state: &'a mut State<'p, 'e, 's>,
-}
-
-impl<'de> DeserializeSeed<'de> for CvrSeq<'_, '_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CvrSeq<'_, '_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of CVR objects")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let state = self.state;
-        loop {
-            state.record += 1;
-            let Some(cvr) = seq.next_element::<JCvr>()? else {
-                state.record -= 1;
-                return Ok(());
-            };
-            if let Err(e) = state.card(cvr) {
-                state.failure = Some(e);
-                return Err(de::Error::custom("stopped"));
-            }
-        }
+    if e.is_eof() {
+        FormatError::Truncated { at, message }
+    } else {
+        FormatError::invalid(at, message)
     }
 }
 

@@ -19,7 +19,9 @@
 //! The `Sessions` array is streamed one session at a time.
 
 use crate::CardSink;
+use crate::cdf_json::{json_error, scan_error};
 use crate::error::{FormatError, Location};
+use crate::json_stream::{ScanError, Scanner};
 use crate::json_util::{Count, Flag, Text};
 use crate::options::{Format, SourceOptions};
 use canvass_model::{
@@ -27,9 +29,8 @@ use canvass_model::{
     ContestVotes, Election, Mark, SourceRef,
 };
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::IgnoredAny;
 use std::collections::HashMap;
-use std::fmt;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -347,7 +348,6 @@ struct State<'a, 'e, 's> {
     record: u64,
     in_sessions: bool,
     seen_sessions: bool,
-    failure: Option<FormatError>,
 }
 
 fn read_export(
@@ -357,7 +357,7 @@ fn read_export(
     sink: &mut CardSink<'_>,
 ) -> Result<(), FormatError> {
     let f = File::open(path).map_err(|e| FormatError::io(path, e))?;
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(BUFFER, f));
+    let mut scan = Scanner::new(BufReader::with_capacity(BUFFER, f));
     let mut state = State {
         path,
         file: Arc::from(path.display().to_string()),
@@ -367,34 +367,38 @@ fn read_export(
         record: 0,
         in_sessions: false,
         seen_sessions: false,
-        failure: None,
     };
-    let result = ExportSeed { state: &mut state }
-        .deserialize(&mut de)
-        .and_then(|()| de.end());
-    if let Err(e) = result {
-        if let Some(f) = state.failure.take() {
-            return Err(f);
-        }
-        let mut at = if state.in_sessions {
-            Location::record(path, state.record).field("Sessions")
+    let mut buf = Vec::with_capacity(1 << 12);
+    let mut key_buf = Vec::new();
+    scan.begin_object().map_err(|e| state.scan_error(e))?;
+    while let Some(key) = scan
+        .next_key(&mut key_buf)
+        .map_err(|e| state.scan_error(e))?
+    {
+        if key == "Sessions" {
+            state.seen_sessions = true;
+            state.in_sessions = true;
+            scan.begin_array().map_err(|e| state.scan_error(e))?;
+            state.record = 1;
+            while scan.next_element().map_err(|e| state.scan_error(e))? {
+                buf.clear();
+                scan.value(Some(&mut buf))
+                    .map_err(|e| state.scan_error(e))?;
+                let session: Session =
+                    serde_json::from_slice(&buf).map_err(|e| json_error(state.at(), e))?;
+                state.session(session)?;
+                state.record += 1;
+            }
+            state.record -= 1;
+            state.in_sessions = false;
         } else {
-            Location::file(path)
-        };
-        let message = e.to_string();
-        if let Some(field) = message
-            .strip_prefix("missing field `")
-            .and_then(|m| m.split('`').next())
-        {
-            at.field = Some(field.to_owned());
-            return Err(FormatError::MissingField { at });
+            buf.clear();
+            scan.value(Some(&mut buf))
+                .map_err(|e| state.scan_error(e))?;
+            serde_json::from_slice::<IgnoredAny>(&buf).map_err(|e| json_error(state.at(), e))?;
         }
-        return Err(if e.is_eof() {
-            FormatError::Truncated { at, message }
-        } else {
-            FormatError::invalid(at, message)
-        });
     }
+    scan.end().map_err(|e| state.scan_error(e))?;
     if !state.seen_sessions {
         return Err(FormatError::WrongFormat {
             at: Location::file(path),
@@ -406,6 +410,18 @@ fn read_export(
 }
 
 impl State<'_, '_, '_> {
+    fn at(&self) -> Location {
+        if self.in_sessions {
+            Location::record(self.path, self.record).field("Sessions")
+        } else {
+            Location::file(self.path)
+        }
+    }
+
+    fn scan_error(&self, e: ScanError) -> FormatError {
+        scan_error(self.at(), e)
+    }
+
     fn session(&mut self, s: Session) -> Result<(), FormatError> {
         let (path, record) = (self.path, self.record);
         let at = move || Location::record(path, record);
@@ -524,75 +540,6 @@ impl State<'_, '_, '_> {
                     .intern_candidate(&name, &name);
                 self.names.candidates.insert(candidate, (cid, id));
                 Ok(id)
-            }
-        }
-    }
-}
-
-struct ExportSeed<'x, 'a, 'e, 's> {
-    state: &'x mut State<'a, 'e, 's>,
-}
-
-impl<'de> DeserializeSeed<'de> for ExportSeed<'_, '_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ExportSeed<'_, '_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Dominion CVR export object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "Sessions" {
-                self.state.seen_sessions = true;
-                self.state.in_sessions = true;
-                map.next_value_seed(SessionSeq {
-                    state: &mut *self.state,
-                })?;
-                self.state.in_sessions = false;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-}
-
-struct SessionSeq<'x, 'a, 'e, 's> {
-    state: &'x mut State<'a, 'e, 's>,
-}
-
-impl<'de> DeserializeSeed<'de> for SessionSeq<'_, '_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for SessionSeq<'_, '_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of sessions")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let state = self.state;
-        loop {
-            state.record += 1;
-            let Some(session) = seq.next_element::<Session>()? else {
-                state.record -= 1;
-                return Ok(());
-            };
-            if let Err(e) = state.session(session) {
-                state.failure = Some(e);
-                return Err(de::Error::custom("stopped"));
             }
         }
     }
