@@ -2,12 +2,14 @@
 //! described at electowiki.org/wiki/ABIF and in the electorama/abif
 //! repository): UTF-8 text, one line per group of identical ballots.
 //!
+//! - an optional first line `ABIF` (with a version and JSON after it);
 //! - `# ...` lines are comments (and ` #` starts a comment after data);
 //! - `{...}` lines are JSON metadata (`"title"` names the contest);
-//! - `=tok:[Full Name]` declares a candidate token and its name;
-//! - `N: A>B=C>D` is `N` ballots ranking `A` first, `B` and `C` equal
-//!   second, `D` third; a token is a bare word or `[quoted text]`, and may
-//!   carry a rating `A/5`. A line whose choices are all rated and separated
+//! - `=tok:[Full Name]` (the `=` is optional) declares a candidate token
+//!   and its name;
+//! - `N: A>B=C>D` (or `N*A>B`) is `N` ballots ranking `A` first, `B` and
+//!   `C` equal second, `D` third; a token is a bare word, `[quoted text]`
+//!   or `"quoted text"`, and may carry a rating `A/5`. A line whose choices are all rated and separated
 //!   by `,` is ranked by rating (highest first, equal ratings equal rank);
 //!   `,` without ratings marks equal rank (approval-like).
 //!
@@ -45,22 +47,23 @@ pub(crate) fn parse_choices(text: &str) -> Result<Vec<Item>, String> {
             chars.next();
         }
         let Some(&c) = chars.peek() else { break };
-        let token = if c == '[' {
+        let token = if c == '[' || c == '"' {
+            let close = if c == '[' { ']' } else { '"' };
             chars.next();
             let mut t = String::new();
             loop {
                 match chars.next() {
-                    Some(']') => break,
-                    Some('[') => return Err("'[' inside a quoted name".into()),
+                    Some(ch) if ch == close => break,
+                    Some('[') if close == ']' => return Err("'[' inside a quoted name".into()),
                     Some(ch) => t.push(ch),
-                    None => return Err("a quoted name is not closed with ']'".into()),
+                    None => return Err(format!("a quoted name is not closed with '{close}'")),
                 }
             }
             t.trim().to_owned()
         } else {
             let mut t = String::new();
             while let Some(&ch) = chars.peek() {
-                if matches!(ch, '>' | '=' | ',' | '/' | '[' | ']') || ch.is_whitespace() {
+                if matches!(ch, '>' | '=' | ',' | '/' | '[' | ']' | '"') || ch.is_whitespace() {
                     break;
                 }
                 t.push(ch);
@@ -190,7 +193,15 @@ pub(crate) fn read(
             }
             continue;
         }
-        if let Some(decl) = text.strip_prefix('=') {
+        if text == "ABIF" || text.starts_with("ABIF ") {
+            // The optional header line; only before any ballot.
+            if contest.is_none() {
+                continue;
+            }
+        }
+        let starts_with_digit = text.starts_with(|c: char| c.is_ascii_digit());
+        if !starts_with_digit && (text.starts_with('=') || text.contains(':')) {
+            let decl = text.strip_prefix('=').unwrap_or(text);
             let (token, rest) = decl.split_once(':').unwrap_or((decl, ""));
             let rest = rest.trim();
             let name = rest
@@ -199,6 +210,12 @@ pub(crate) fn read(
                 .unwrap_or(rest)
                 .trim();
             let token = token.trim();
+            let token = token
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .or_else(|| token.strip_prefix('"').and_then(|t| t.strip_suffix('"')))
+                .unwrap_or(token)
+                .trim();
             if token.is_empty() {
                 return Err(FormatError::invalid(
                     at(),
@@ -211,7 +228,7 @@ pub(crate) fn read(
             );
             continue;
         }
-        let Some((count, choices)) = text.split_once(':') else {
+        let Some((count, choices)) = text.split_once([':', '*']) else {
             return Err(FormatError::invalid(
                 at(),
                 "expected a ballot line `N: A>B`, a `=tok:[Name]` declaration, `{...}` metadata or a `#` comment",

@@ -187,12 +187,8 @@ fn detect_xml(path: &Path, text: &str, ext: &str) -> Result<Format, FormatError>
 /// True for an ABIF ballot line `N: ...`.
 fn is_abif_ballot(line: &str) -> bool {
     let line = line.trim();
-    match line.split_once(':') {
-        Some((n, rest)) => {
-            !n.trim().is_empty()
-                && n.trim().chars().all(|c| c.is_ascii_digit())
-                && (rest.contains('>') || rest.contains('=') || !rest.contains(','))
-        }
+    match line.split_once([':', '*']) {
+        Some((n, _)) => !n.trim().is_empty() && n.trim().chars().all(|c| c.is_ascii_digit()),
         None => false,
     }
 }
@@ -231,9 +227,13 @@ fn detect_text(path: &Path, text: &str, ext: &str) -> Result<Format, FormatError
         ));
     }
     // ABIF: comments, metadata, declarations and `N: A>B` lines.
-    let abif_ok = content.iter().all(|l| {
+    let abif_ok = content.iter().enumerate().all(|(i, l)| {
         let l = l.trim();
-        l.starts_with('#') || l.starts_with('{') || l.starts_with('=') || is_abif_ballot(l)
+        let declaration = l.starts_with('=')
+            || (!l.starts_with(|c: char| c.is_ascii_digit())
+                && (l.contains(":[") || l.contains(": [") || l.contains(":\"")));
+        let header = i == 0 && (l == "ABIF" || l.starts_with("ABIF "));
+        header || l.starts_with('#') || l.starts_with('{') || declaration || is_abif_ballot(l)
     });
     if ext == "abif" || (abif_ok && content.iter().any(|l| is_abif_ballot(l))) {
         if abif_ok {

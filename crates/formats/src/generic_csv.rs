@@ -61,7 +61,11 @@ pub(crate) fn read(
     };
     let mut seen_header = header_row.is_none();
     let file: Arc<str> = Arc::from(path.display().to_string());
-    let stem = file_stem(path);
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file_stem(path));
+    let mut made = 0u64;
     for_each_csv_row(path, |number, row| {
         if Some(number) == header_row {
             seen_header = true;
@@ -113,7 +117,7 @@ pub(crate) fn read(
         if number < layout.first_row || row.iter().all(|c| c.trim().is_empty()) {
             return Ok(());
         }
-        match &state {
+        match &mut state {
             State::Header { rank_reader } => {
                 if !seen_header {
                     return Err(FormatError::MissingField {
@@ -124,8 +128,9 @@ pub(crate) fn read(
             }
             State::Ranks { rank_reader } => rank_reader.row(number, row, election, sink),
             State::Candidates { columns } => {
-                let card =
-                    candidate_row(path, &file, &stem, &layout, contest, columns, number, row)?;
+                made += 1;
+                let id = format!("{file_name}-{made}");
+                let card = candidate_row(path, &file, id, &layout, contest, columns, number, row)?;
                 sink(election, card)
             }
         }
@@ -154,7 +159,7 @@ enum State<'o> {
 fn candidate_row(
     path: &Path,
     file: &Arc<str>,
-    stem: &str,
+    default_id: String,
     layout: &RankLayout,
     contest: ContestId,
     columns: &[Option<(usize, CandidateId)>],
@@ -186,7 +191,7 @@ fn candidate_row(
         marks.push(Mark::ranked(rank, Choice::Candidate(*candidate)));
     }
     let text = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty()).map(str::to_owned);
-    let id = text(layout.id).unwrap_or_else(|| format!("{stem}-{number}"));
+    let id = text(layout.id).unwrap_or(default_id);
     let mut card = Card::new(CardId::new(id));
     card.precinct = text(layout.precinct);
     card.location.batch = text(layout.batch);

@@ -3,7 +3,9 @@
 //! (`Name`, `Id`, `Options/Option` with `Name`, `Id`, `Value`, and
 //! `WriteInData` for write-ins; `Undervotes` when nothing is marked),
 //! `BatchNumber`, `BatchSequence`, `SheetNumber`, `PrecinctSplit/Name` and
-//! `CvrGuid`.
+//! `CvrGuid`. A card's id is `<CvrGuid>-<SheetNumber>` (the guid names
+//! the ballot, kept as `ballot_id`); its batch is `BatchNumber` and its
+//! position in the batch `BatchSequence`.
 //!
 //! `Value` is `1` for a vote in a contest that is not ranked; in a ranked
 //! contest it is a string of `0`/`1` with one digit per rank, the `1` at
@@ -194,7 +196,15 @@ fn read_document(
         if wanted.is_some_and(|w| w != contest_id && w != contest_name) {
             continue;
         }
-        let cid = election.intern_contest(contest_id, contest_name, ContestKind::Plurality);
+        // Contests are keyed by `Id`; an `Id` reused for a contest of another
+        // name (seen in test exports) keeps the two apart as `<Id>/<Name>`.
+        let cid = match election.find_contest(contest_id) {
+            Some(c) if election.contest(c).name != contest_name => {
+                let key = format!("{contest_id}/{contest_name}");
+                election.intern_contest(&key, contest_name, ContestKind::Plurality)
+            }
+            _ => election.intern_contest(contest_id, contest_name, ContestKind::Plurality),
+        };
         let mut marks = Vec::new();
         let options_el = contest.child("Options").map(|o| o.children_named("Option"));
         for option in options_el.into_iter().flatten() {
@@ -254,11 +264,17 @@ fn read_document(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| label.to_owned());
-    let id = root
-        .child_text("CvrGuid")
-        .map(str::to_owned)
-        .unwrap_or(stem);
+    // The guid names the ballot; its sheets (cards) share it, so the card
+    // id adds the sheet number (SHANGRLA's fixtures hold two sheets of one
+    // ballot).
+    let guid = root.child_text("CvrGuid").map(str::to_owned);
+    let id = match (&guid, root.child_text("SheetNumber")) {
+        (Some(g), Some(sheet)) => format!("{g}-{sheet}"),
+        (Some(g), None) => g.clone(),
+        (None, _) => stem,
+    };
     let mut card = Card::new(CardId::new(id));
+    card.ballot_id = guid;
     card.precinct = root
         .child("PrecinctSplit")
         .and_then(|p| p.child_text("Name").or_else(|| p.child_text("Id")))

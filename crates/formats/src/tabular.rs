@@ -121,16 +121,18 @@ impl RankLayout {
         })
     }
 
-    /// Narrow the rank columns with the header row: they end at the first
-    /// header that is not a rank header (see [`is_rank_header`]).
+    /// Fix the rank columns with the header row: they end at the first
+    /// header that is not a rank header (see [`is_rank_header`]) or at the
+    /// header's last column; shorter rows have blank trailing ranks.
     pub fn apply_header(&mut self, header: &[String]) {
         let end = header
             .iter()
             .enumerate()
             .skip(self.first_vote)
             .find(|(_, h)| !is_rank_header(h))
-            .map(|(i, _)| i);
-        self.end_vote = end;
+            .map(|(i, _)| i)
+            .unwrap_or(header.len());
+        self.end_vote = Some(end);
     }
 }
 
@@ -138,9 +140,14 @@ impl RankLayout {
 pub(crate) struct RankRowReader<'o> {
     options: &'o SourceOptions,
     file: Arc<str>,
-    stem: String,
+    file_name: String,
     contest: ContestId,
     layout: RankLayout,
+    /// Cards made so far (numbers the ids made when there is no id column).
+    cards: u64,
+    /// Whether a row with no text is a ballot (xlsx, as RCTab counts it) or
+    /// is skipped (csv blank lines).
+    keep_blank_rows: bool,
 }
 
 /// The cell text of column `i`, trimmed; "" when the row is shorter.
@@ -167,10 +174,21 @@ impl<'o> RankRowReader<'o> {
         RankRowReader {
             options,
             file: Arc::from(path.display().to_string()),
-            stem: file_stem(path),
+            file_name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string()),
             contest,
             layout,
+            cards: 0,
+            keep_blank_rows: false,
         }
+    }
+
+    /// Count rows with no text as ballots with no marks (RCTab counts every
+    /// row element of an xlsx sheet from the first vote row on).
+    pub fn keep_blank_rows(&mut self) {
+        self.keep_blank_rows = true;
     }
 
     /// The layout in use.
@@ -220,16 +238,23 @@ impl<'o> RankRowReader<'o> {
     }
 
     /// Read one row (1-based `row_number`) into a card. Returns `None` for
-    /// a row above `first_row` or a row with no text at all.
+    /// a row above `first_row`, and for a row with no text at all unless
+    /// blank rows are kept.
+    ///
+    /// Without an id column the card id is `<file name>-<k>`, `k` counting
+    /// the cards of the file from 1, as RCTab names ES&S records.
     pub fn card(
-        &self,
+        &mut self,
         row_number: u64,
         row: &[String],
         election: &mut Election,
     ) -> Result<Option<Card>, FormatError> {
-        if row_number < self.layout.first_row || row.iter().all(|c| c.trim().is_empty()) {
+        if row_number < self.layout.first_row
+            || (!self.keep_blank_rows && row.iter().all(|c| c.trim().is_empty()))
+        {
             return Ok(None);
         }
+        self.cards += 1;
         let end = self
             .layout
             .end_vote
@@ -264,13 +289,21 @@ impl<'o> RankRowReader<'o> {
                 }
             }
         }
-        let id = self
-            .layout
-            .id
-            .map(|i| cell(row, i))
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("{}-{}", self.stem, row_number));
+        // An id column that is given must hold an id on every ballot row
+        // (RCTab refuses the file otherwise).
+        let id = match self.layout.id {
+            Some(i) => {
+                let id = cell(row, i);
+                if id.is_empty() {
+                    return Err(FormatError::MissingField {
+                        at: Location::record(Path::new(&*self.file), row_number)
+                            .field(format!("id (column {})", i + 1)),
+                    });
+                }
+                id.to_owned()
+            }
+            None => format!("{}-{}", self.file_name, self.cards),
+        };
         let mut card = Card::new(CardId::new(id));
         card.precinct = self.layout.precinct.and_then(|i| non_empty(cell(row, i)));
         card.location.batch = self.layout.batch.and_then(|i| non_empty(cell(row, i)));
@@ -284,7 +317,7 @@ impl<'o> RankRowReader<'o> {
 
     /// Read one row and hand the card, if any, to the sink.
     pub fn row(
-        &self,
+        &mut self,
         row_number: u64,
         row: &[String],
         election: &mut Election,
@@ -297,9 +330,10 @@ impl<'o> RankRowReader<'o> {
     }
 }
 
-/// Call `each(line, cells)` for every record of a CSV file, with the
-/// 1-based line the record starts on. Blank lines are skipped by the `csv`
-/// crate; the line numbers still point at the file's own lines.
+/// Call `each(record, cells)` for every record of a CSV file, with the
+/// 1-based record number (the header row is record 1). Blank lines are
+/// skipped by the `csv` crate and not numbered. (The `csv` crate's own line
+/// positions lag by one after CRLF line ends, so records are counted here.)
 pub(crate) fn for_each_csv_row(
     path: &Path,
     mut each: impl FnMut(u64, &[String]) -> Result<(), FormatError>,
@@ -311,13 +345,13 @@ pub(crate) fn for_each_csv_row(
         .from_reader(std::io::BufReader::new(file));
     let mut record = csv::StringRecord::new();
     let mut row: Vec<String> = Vec::new();
-    let mut last_line = 0u64;
+    let mut number = 0u64;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {
-                let line = record.position().map(|p| p.line()).unwrap_or(last_line + 1);
-                last_line = line;
+                number += 1;
+                let line = number;
                 row.clear();
                 row.extend(
                     record
@@ -327,8 +361,7 @@ pub(crate) fn for_each_csv_row(
                 each(line, &row)?;
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
-                let at = Location::record(path, line);
+                let at = Location::record(path, number + 1);
                 return Err(match e.kind() {
                     csv::ErrorKind::Io(_) => FormatError::invalid(at, format!("cannot read: {e}")),
                     csv::ErrorKind::Utf8 { .. } => {
