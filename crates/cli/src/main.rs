@@ -1,8 +1,8 @@
 //! `canvass`: count, reconcile, commit, audit and verify elections from their
 //! records. A thin shell over the library crates.
 
-mod cmd_sample;
 mod cmd_calc;
+mod cmd_sample;
 
 use clap::{Parser, Subcommand};
 
