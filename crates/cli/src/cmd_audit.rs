@@ -23,6 +23,7 @@ use canvass_audit::workflow::{
 };
 use canvass_formats::{Format, SourceOptions, read_paths};
 use canvass_model::{BallotManifest, Card, Election, ManifestBatch};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `canvass audit`.
@@ -452,6 +453,7 @@ fn record(dir: &Path, mvrs: &Path) -> anyhow::Result<()> {
 fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     let audit = Audit::open(dir)?;
     let statuses = statuses(&audit);
+    let mut out = String::new();
     let round = audit.current().map_or(0, |r| r.round);
     if json {
         let value = serde_json::json!({
@@ -461,10 +463,11 @@ fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
             "round": round,
             "contests": statuses,
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
-        return Ok(());
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        return emit(&out);
     }
-    println!(
+    writeln!(
+        out,
         "{} audit, risk limit {}, round {round}{}",
         audit.spec.method.name(),
         audit.spec.risk_limit,
@@ -473,21 +476,23 @@ fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
         } else {
             ""
         }
-    );
+    )?;
     if statuses.is_empty() {
         for c in &audit.spec.contests {
-            println!("{}: not started", c.name);
+            writeln!(out, "{}: not started", c.name)?;
         }
-        return Ok(());
+        return emit(&out);
     }
     for s in &statuses {
         let d = &s.discrepancies;
-        println!(
+        writeln!(
+            out,
             "{}: {} of {} sampled cards recorded (universe {})",
             s.contest, s.recorded, s.sample_size, s.universe
-        );
+        )?;
         if audit.spec.method == Method::Comparison {
-            println!(
+            writeln!(
+                out,
                 "  discrepancies: two-vote over {}, one-vote over {}, one-vote under {}, two-vote under {}, zero-weight {}; not found {}, phantoms {}",
                 d.two_vote_over,
                 d.one_vote_over,
@@ -496,15 +501,15 @@ fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
                 d.zero_weight,
                 d.not_found,
                 d.phantoms
-            );
+            )?;
         }
         let votes: Vec<String> = s
             .sample_votes
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
-        println!("  votes on paper in the sample: {}", votes.join(", "));
-        println!("  risk {}", s.risk);
+        writeln!(out, "  votes on paper in the sample: {}", votes.join(", "))?;
+        writeln!(out, "  risk {}", s.risk)?;
         let line = match &s.state {
             ContestState::NotStarted => "not started".to_owned(),
             ContestState::Confirmed => {
@@ -555,7 +560,16 @@ fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
                 t
             }
         };
-        println!("  {line}");
+        writeln!(out, "  {line}")?;
     }
-    Ok(())
+    emit(&out)
+}
+
+/// Print a report; a closed pipe (`canvass audit status DIR | head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

@@ -494,8 +494,18 @@ fn find_batch(
     let Some(batch) = card.location.batch.as_deref() else {
         return Err(placement(card, "the CVR names no batch".into()));
     };
-    let candidates = by_name.get(batch).map(Vec::as_slice).unwrap_or(&[]);
     let tab = card.location.tabulator.as_deref();
+    // A manifest without a tabulator column may name batches
+    // `tabulator-batch` (as Dominion ids and `canvass generate` do).
+    let joined = tab.map(|t| format!("{t}-{batch}"));
+    let candidates = match (
+        by_name.get(batch),
+        joined.as_deref().and_then(|j| by_name.get(j)),
+    ) {
+        (Some(v), _) => v.as_slice(),
+        (None, Some(v)) => v.as_slice(),
+        (None, None) => &[],
+    };
     let matching: Vec<usize> = candidates
         .iter()
         .copied()

@@ -109,6 +109,19 @@ fn cvrs_are_placed_on_the_manifest_and_the_rest_are_phantoms() {
 }
 
 #[test]
+fn a_batch_may_be_named_tabulator_dash_batch() {
+    let (e, mut cards) = election(&[Some("Alice"), Some("Bob")]);
+    for c in &mut cards {
+        c.location.tabulator = Some("t7".into());
+    }
+    let (spec, placed) =
+        build(&e, &cards, &manifest(&[("t7-b1", 2)])).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(spec.phantoms, 0);
+    assert_eq!(placed[1].card_id.as_deref(), Some("c1"));
+    assert_eq!(placed[1].batch, "t7-b1");
+}
+
+#[test]
 fn cvrs_that_do_not_fit_the_manifest_are_refused() {
     let (e, cards) = election(&[Some("Alice"), Some("Bob"), Some("Alice")]);
     let check = |m: BallotManifest, cards: &[Card], want: &str| {
