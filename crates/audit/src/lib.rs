@@ -29,5 +29,6 @@ pub mod sample_size;
 pub mod sampler;
 pub mod simulate;
 pub mod supersimple;
+pub mod workflow;
 
 pub use risk_error::RiskError;

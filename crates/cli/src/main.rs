@@ -8,6 +8,8 @@ mod cmd_sample;
 
 use clap::{Parser, Subcommand};
 
+mod audit_dir;
+mod cmd_audit;
 mod cmd_convert;
 mod cmd_generate;
 mod cmd_tabulate;
@@ -22,6 +24,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a risk-limiting audit from files: create, seed, draw, record, status.
+    Audit(cmd_audit::Args),
     /// Count every contest of a set of CVR files and report the outcome.
     Tabulate(cmd_tabulate::Args),
     /// Generate a realistic, deterministic election (CVRs and ballot manifest).
@@ -39,11 +43,18 @@ enum Command {
     Calc(cmd_calc::CalcArgs),
     /// Draw an audit sample with a published sampler (rivest, sha256-counter, cryptorandom).
     Sample(cmd_sample::SampleArgs),
+    /// Draw an audit sample with a published sampler (rivest, sha256-counter, cryptorandom).
+    Sample(cmd_sample::SampleArgs),
+    /// Risk measurements and sample sizes.
+    Calc(cmd_calc::CalcArgs),
+    /// Convert cast vote records to NIST CDF JSON or a Dominion export.
+    Convert(cmd_convert::ConvertArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Audit(args) => cmd_audit::run(args),
         Command::Tabulate(args) => cmd_tabulate::run(args),
         Command::Generate(args) => cmd_generate::run(args),
         Command::Convert(args) => cmd_convert::run(args),
@@ -52,5 +63,8 @@ fn main() -> anyhow::Result<()> {
         Command::BenchCommit(args) => cmd_commit::run_bench(args),
         Command::Calc(args) => cmd_calc::run(args),
         Command::Sample(args) => cmd_sample::run(args),
+        Command::Sample(args) => cmd_sample::run(args),
+        Command::Calc(args) => cmd_calc::run(args),
+        Command::Convert(args) => cmd_convert::run(args),
     }
 }

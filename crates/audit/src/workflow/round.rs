@@ -1,0 +1,650 @@
+//! Rounds: the sample each contest needs, the cards to pull, and what the
+//! recorded paper says about each contest's risk.
+//!
+//! Sampling is consistent across contests (Rivest's consistent sampler; Stark
+//! 2020, SHANGRLA §3.5): every card gets one ticket from the seed, and a
+//! contest's sample of size n is the n cards of its universe with the smallest
+//! tickets. A contest whose sample grows from one round to the next keeps its
+//! earlier cards, and a card sampled for one contest counts for every contest
+//! whose universe holds it. Cards are drawn without replacement; the
+//! super-simple and BRAVO risks are computed as for sampling with
+//! replacement, which is conservative.
+//!
+//! The risk of a contest is measured on the longest run of its sample, in
+//! ticket order, whose paper has all been recorded, so measuring part-way
+//! through a round is valid (both risks are sequential tests).
+
+use super::discrepancy::{Comparison, Discrepancy, Paper, compare, polling_vote};
+use super::error::WorkflowError;
+use super::spec::{AuditCard, AuditSpec, ContestSpec, Method, Selection, winners};
+use super::stats;
+use crate::bravo::bravo_sample_size;
+use crate::sampler::rivest::{RivestSampler, arlo_ballot_id};
+use crate::supersimple::{ComparisonContest, Discrepancies, GAMMA, SampledBallot};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The chance of finishing in one round that polling sample sizes aim for.
+pub const POLLING_QUANTILE: f64 = 0.9;
+
+/// Every card's ticket and each contest's universe in ticket order.
+#[derive(Clone, Debug)]
+pub struct TicketOrder {
+    /// The ticket digits (after `0.`) of each card, in manifest order.
+    pub tickets: Vec<String>,
+    /// For each contest, its universe's card indexes, smallest ticket first.
+    pub by_contest: Vec<Vec<usize>>,
+}
+
+/// Give every card its ticket: Rivest's `first_fraction` of Arlo's id
+/// `(batch, position)` under `seed`.
+pub fn order_cards(spec: &AuditSpec, cards: &[AuditCard], seed: &str) -> TicketOrder {
+    let sampler = RivestSampler::new(seed);
+    let tickets: Vec<String> = cards
+        .iter()
+        .map(|c| {
+            let ticket = sampler.first_ticket(&arlo_ballot_id(&c.batch, c.position));
+            ticket.as_str().trim_start_matches("0.").to_owned()
+        })
+        .collect();
+    let mut all: Vec<usize> = (0..cards.len()).collect();
+    all.sort_by(|&a, &b| tickets.get(a).cmp(&tickets.get(b)).then(a.cmp(&b)));
+    let by_contest = (0..spec.contests.len())
+        .map(|ci| {
+            all.iter()
+                .copied()
+                .filter(|&i| cards.get(i).is_some_and(|c| c.in_universe(ci)))
+                .collect()
+        })
+        .collect();
+    TicketOrder {
+        tickets,
+        by_contest,
+    }
+}
+
+/// One contest's cumulative sample size in a round.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundContest {
+    /// The contest.
+    pub contest: String,
+    /// The contest's sample size so far (all rounds up to this one).
+    pub sample_size: u64,
+    /// True when the sample is the contest's whole universe.
+    pub full_hand_count: bool,
+}
+
+/// A round: its number and each contest's cumulative sample size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundPlan {
+    /// 1, 2, ...
+    pub round: u32,
+    /// Per contest, in the audit's contest order.
+    pub contests: Vec<RoundContest>,
+}
+
+impl RoundPlan {
+    /// The cumulative sizes, in contest order.
+    pub fn sizes(&self) -> Vec<u64> {
+        self.contests.iter().map(|c| c.sample_size).collect()
+    }
+}
+
+/// One line of a round's sample: the `sequence`-th card of a contest's sample.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SampleEntry {
+    /// Index of the contest in the audit.
+    pub contest: usize,
+    /// 1-based position in the contest's ticket order.
+    pub sequence: u64,
+    /// Index of the card (manifest order).
+    pub card: usize,
+    /// True when this round is the first to draw the card.
+    pub new: bool,
+}
+
+/// The cards of every contest's sample up to `sizes`.
+pub fn drawn_cards(order: &TicketOrder, sizes: &[u64]) -> BTreeSet<usize> {
+    let mut out = BTreeSet::new();
+    for (ci, &n) in sizes.iter().enumerate() {
+        if let Some(list) = order.by_contest.get(ci) {
+            out.extend(list.iter().take(n as usize).copied());
+        }
+    }
+    out
+}
+
+/// The sample lines of a round that grows the sizes from `before` to `after`.
+pub fn round_sample(order: &TicketOrder, before: &[u64], after: &[u64]) -> Vec<SampleEntry> {
+    let earlier = drawn_cards(order, before);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (ci, &n) in after.iter().enumerate() {
+        let from = before.get(ci).copied().unwrap_or(0);
+        let Some(list) = order.by_contest.get(ci) else {
+            continue;
+        };
+        for (k, &card) in list.iter().enumerate().take(n as usize).skip(from as usize) {
+            let new = !earlier.contains(&card) && seen.insert(card);
+            out.push(SampleEntry {
+                contest: ci,
+                sequence: k as u64 + 1,
+                card,
+                new,
+            });
+        }
+    }
+    out
+}
+
+/// The new cards of a round in the order audit boards walk the shelves:
+/// tabulator, batch, position (names compared with their numbers as numbers).
+pub fn retrieval_order(cards: &[AuditCard], sample: &[SampleEntry]) -> Vec<usize> {
+    let mut list: Vec<usize> = sample.iter().filter(|e| e.new).map(|e| e.card).collect();
+    list.sort_by(|&a, &b| match (cards.get(a), cards.get(b)) {
+        (Some(x), Some(y)) => natural_cmp(
+            x.tabulator.as_deref().unwrap_or(""),
+            y.tabulator.as_deref().unwrap_or(""),
+        )
+        .then_with(|| natural_cmp(&x.batch, &y.batch))
+        .then(x.position.cmp(&y.position)),
+        _ => a.cmp(&b),
+    });
+    list.dedup();
+    list
+}
+
+/// Compare names so that `pct 2` comes before `pct 10`: runs of digits compare
+/// as numbers, everything else as text; ties fall back to plain text order.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a, b);
+    loop {
+        match (x.chars().next(), y.chars().next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let xe = x.find(|ch: char| !ch.is_ascii_digit()).unwrap_or(x.len());
+                let ye = y.find(|ch: char| !ch.is_ascii_digit()).unwrap_or(y.len());
+                let (xd, yd) = (x.get(..xe).unwrap_or(""), y.get(..ye).unwrap_or(""));
+                let (xt, yt) = (xd.trim_start_matches('0'), yd.trim_start_matches('0'));
+                let ord = xt.len().cmp(&yt.len()).then_with(|| xt.cmp(yt));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                x = x.get(xe..).unwrap_or("");
+                y = y.get(ye..).unwrap_or("");
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(&d);
+                }
+                x = x.get(c.len_utf8()..).unwrap_or("");
+                y = y.get(d.len_utf8()..).unwrap_or("");
+            }
+        }
+    }
+}
+
+/// Discrepancies found in a contest's sample.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscrepancyCounts {
+    /// Two-vote overstatements.
+    pub two_vote_over: u64,
+    /// One-vote overstatements.
+    pub one_vote_over: u64,
+    /// One-vote understatements.
+    pub one_vote_under: u64,
+    /// Two-vote understatements.
+    pub two_vote_under: u64,
+    /// Differences no margin sees.
+    pub zero_weight: u64,
+    /// Cards the board could not find (counted as the worst case).
+    pub not_found: u64,
+    /// Phantom cards in the sample (manifest cards without CVR).
+    pub phantoms: u64,
+}
+
+impl DiscrepancyCounts {
+    fn add(&mut self, kind: Discrepancy) {
+        match kind {
+            Discrepancy::None => {}
+            Discrepancy::ZeroWeight => self.zero_weight += 1,
+            Discrepancy::OneVoteOver => self.one_vote_over += 1,
+            Discrepancy::TwoVoteOver => self.two_vote_over += 1,
+            Discrepancy::OneVoteUnder => self.one_vote_under += 1,
+            Discrepancy::TwoVoteUnder => self.two_vote_under += 1,
+        }
+    }
+}
+
+/// The result of a full hand count of a contest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandCount {
+    /// Votes per candidate on paper.
+    pub tally: BTreeMap<String, u64>,
+    /// The winners by the hand count.
+    pub winners: Vec<String>,
+    /// The reported winners.
+    pub reported_winners: Vec<String>,
+    /// True when the hand count's winners differ from the reported ones.
+    pub outcome_changed: bool,
+    /// True when the last seat is tied on paper (the law decides it).
+    pub tie: bool,
+    /// Cards of the universe that were not found (counted for no one).
+    pub not_found: u64,
+}
+
+/// Where a contest stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ContestState {
+    /// No round has been drawn.
+    NotStarted,
+    /// The risk is at or below the limit: the reported outcome is confirmed.
+    Confirmed,
+    /// Paper for this round's sample is still being recorded.
+    InProgress,
+    /// The round is complete and the risk is above the limit: the next round
+    /// needs this cumulative sample size.
+    NextRound {
+        /// The cumulative sample size for the next round.
+        size: u64,
+        /// True when that is the whole universe (a full hand count).
+        full_hand_count: bool,
+    },
+    /// A full hand count is under way.
+    HandCountInProgress,
+    /// The full hand count is done; it is the outcome.
+    HandCount(HandCount),
+}
+
+/// A contest's status after the paper recorded so far.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContestStatus {
+    /// The contest.
+    pub contest: String,
+    /// Cards the contest is audited over.
+    pub universe: u64,
+    /// The current round's cumulative sample size.
+    pub sample_size: u64,
+    /// How many of those (in ticket order, without a gap) have paper recorded.
+    pub recorded: u64,
+    /// Discrepancies in the recorded sample (comparison audits).
+    pub discrepancies: DiscrepancyCounts,
+    /// Votes on paper in the recorded sample, by candidate.
+    pub sample_votes: BTreeMap<String, u64>,
+    /// The measured risk (p-value); 0 after a full hand count.
+    pub risk: f64,
+    /// The risk limit.
+    pub risk_limit: f64,
+    /// Where the contest stands.
+    #[serde(flatten)]
+    pub state: ContestState,
+}
+
+/// The sizes of round 1: super-simple's initial size (comparison) or BRAVO's
+/// size with a 90% chance to finish (polling), for each contest.
+pub fn first_round(spec: &AuditSpec) -> RoundPlan {
+    let contests = spec
+        .contests
+        .iter()
+        .map(|c| {
+            let size = match spec.method {
+                Method::Comparison => comparison_size(spec.risk_limit, c, None),
+                Method::Polling => c
+                    .pairs()
+                    .iter()
+                    .map(|&(w, l, _)| polling_size(spec.risk_limit, c, w, l, 0, (0, 0)))
+                    .max()
+                    .unwrap_or(c.universe),
+            };
+            RoundContest {
+                contest: c.name.clone(),
+                sample_size: size,
+                full_hand_count: size >= c.universe,
+            }
+        })
+        .collect();
+    RoundPlan { round: 1, contests }
+}
+
+/// The next round, from the statuses at the end of the current one. Refuses
+/// while paper of the current round is still missing, and when every contest
+/// is finished.
+pub fn next_round(
+    current: &RoundPlan,
+    statuses: &[ContestStatus],
+    missing_paper: u64,
+) -> Result<RoundPlan, WorkflowError> {
+    let round = current.round + 1;
+    if missing_paper > 0 {
+        return Err(WorkflowError::CannotDraw {
+            round,
+            reason: format!(
+                "{missing_paper} cards of round {} have no paper record yet",
+                current.round
+            ),
+        });
+    }
+    let mut grows = false;
+    let mut contests = Vec::new();
+    for (rc, st) in current.contests.iter().zip(statuses) {
+        let (size, full) = match &st.state {
+            ContestState::NextRound {
+                size,
+                full_hand_count,
+            } => {
+                grows = true;
+                (*size, *full_hand_count)
+            }
+            _ => (rc.sample_size, rc.full_hand_count),
+        };
+        contests.push(RoundContest {
+            contest: rc.contest.clone(),
+            sample_size: size,
+            full_hand_count: full,
+        });
+    }
+    if !grows {
+        return Err(WorkflowError::CannotDraw {
+            round,
+            reason: "every contest is confirmed or hand counted; the audit is complete".into(),
+        });
+    }
+    Ok(RoundPlan { round, contests })
+}
+
+/// Measure every contest on the paper recorded so far. `plan` is the current
+/// round (`None` before round 1).
+pub fn evaluate(
+    spec: &AuditSpec,
+    cards: &[AuditCard],
+    order: &TicketOrder,
+    plan: Option<&RoundPlan>,
+    paper: &BTreeMap<usize, Paper>,
+) -> Vec<ContestStatus> {
+    spec.contests
+        .iter()
+        .enumerate()
+        .map(|(ci, contest)| {
+            let size = plan
+                .and_then(|p| p.contests.get(ci))
+                .map_or(0, |c| c.sample_size);
+            let list = order.by_contest.get(ci).map(Vec::as_slice).unwrap_or(&[]);
+            evaluate_contest(spec, ci, contest, cards, list, plan.is_some(), size, paper)
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate_contest(
+    spec: &AuditSpec,
+    ci: usize,
+    contest: &ContestSpec,
+    cards: &[AuditCard],
+    list: &[usize],
+    started: bool,
+    size: u64,
+    paper: &BTreeMap<usize, Paper>,
+) -> ContestStatus {
+    let sample: &[usize] = list.get(..(size as usize).min(list.len())).unwrap_or(&[]);
+    let recorded: Vec<(&AuditCard, Option<&Selection>)> = sample
+        .iter()
+        .map_while(|i| {
+            let p = paper.get(i)?;
+            let card = cards.get(*i)?;
+            Some((
+                card,
+                match p {
+                    Paper::NotFound => None,
+                    Paper::Found(s) => Some(s.get(ci).unwrap_or(&Selection::Absent)),
+                },
+            ))
+        })
+        .collect();
+    let mut counts = DiscrepancyCounts::default();
+    let mut sample_votes: BTreeMap<String, u64> =
+        contest.candidates.iter().map(|c| (c.clone(), 0)).collect();
+    let mut taints = Vec::new();
+    for (card, mvr) in &recorded {
+        let cvr = if card.is_phantom() {
+            None
+        } else {
+            card.votes.get(ci)
+        };
+        let Comparison { kind, taint } = compare(contest, cvr, *mvr);
+        counts.add(kind);
+        if mvr.is_none() {
+            counts.not_found += 1;
+        }
+        if card.is_phantom() {
+            counts.phantoms += 1;
+        }
+        if let Some(Selection::Votes(v)) = mvr {
+            for name in contest.names(v) {
+                *sample_votes.entry(name).or_default() += 1;
+            }
+        }
+        taints.push(taint);
+    }
+    let n_recorded = recorded.len() as u64;
+    let alpha = spec.risk_limit;
+    let pair_counts = |w: usize, l: usize| -> (u64, u64) {
+        recorded.iter().fold((0, 0), |acc, (card, mvr)| {
+            let has = !card.is_phantom() && card.in_universe(ci);
+            let (a, b) = polling_vote(has, *mvr, w, l);
+            (acc.0 + a, acc.1 + b)
+        })
+    };
+    let risk = match spec.method {
+        Method::Comparison => comparison_risk(contest, &taints),
+        Method::Polling => contest
+            .pairs()
+            .iter()
+            .map(|&(w, l, _)| {
+                let (a, b) = pair_counts(w, l);
+                stats::bravo_risk(contest.votes(w), contest.votes(l), a, b)
+            })
+            .fold(0.0f64, f64::max),
+    };
+    let whole = size >= contest.universe && contest.universe > 0;
+    let complete = n_recorded >= size;
+    let state = if !started {
+        ContestState::NotStarted
+    } else if whole && complete {
+        ContestState::HandCount(hand_count(contest, ci, cards, sample, paper))
+    } else if whole {
+        // Once a full hand count is under way it is finished: it is the outcome.
+        ContestState::HandCountInProgress
+    } else if risk <= alpha && contest.universe > 0 {
+        ContestState::Confirmed
+    } else if !complete {
+        ContestState::InProgress
+    } else {
+        let next = match spec.method {
+            Method::Comparison => comparison_size(alpha, contest, Some((&counts, n_recorded))),
+            Method::Polling => contest
+                .pairs()
+                .iter()
+                .map(|&(w, l, _)| {
+                    let seen = pair_counts(w, l);
+                    if stats::bravo_risk(contest.votes(w), contest.votes(l), seen.0, seen.1)
+                        <= alpha
+                    {
+                        return 0;
+                    }
+                    polling_size(alpha, contest, w, l, size, seen)
+                })
+                .max()
+                .unwrap_or(contest.universe),
+        };
+        // Always grow: the formulas give more than `size` whenever the risk is
+        // above the limit, but rounding must never stall an audit.
+        let next = next.max(size + 1).min(contest.universe);
+        ContestState::NextRound {
+            size: next,
+            full_hand_count: next >= contest.universe,
+        }
+    };
+    let risk = if let ContestState::HandCount(_) = state {
+        0.0
+    } else {
+        risk
+    };
+    ContestStatus {
+        contest: contest.name.clone(),
+        universe: contest.universe,
+        sample_size: size,
+        recorded: n_recorded,
+        discrepancies: counts,
+        sample_votes,
+        risk,
+        risk_limit: alpha,
+        state,
+    }
+}
+
+/// The contest as `crate::supersimple` sees it: the universe and the smallest
+/// winner–loser margin.
+fn comparison_contest(contest: &ContestSpec) -> ComparisonContest {
+    ComparisonContest {
+        ballots: contest.universe.max(1),
+        margin_votes: contest.min_margin().max(0) as u64,
+        gamma: GAMMA,
+    }
+}
+
+/// The super-simple risk of the sample; `taints` are in units of the smallest
+/// margin, so Arlo's weighted error (overstatement over the pair's margin) is
+/// `taint / V_min`.
+fn comparison_risk(contest: &ContestSpec, taints: &[f64]) -> f64 {
+    let v_min = contest.min_margin();
+    if v_min <= 0 || contest.universe == 0 {
+        return 1.0;
+    }
+    let sample: Vec<SampledBallot> = taints
+        .iter()
+        .map(|t| SampledBallot {
+            weighted_error: t / v_min as f64,
+            times_sampled: 1,
+        })
+        .collect();
+    comparison_contest(contest).risk(&sample)
+}
+
+/// The cumulative comparison sample size: super-simple's initial size, or
+/// after `recorded` cards with these discrepancies, Arlo's follow-up (the
+/// observed overstatement rates carried forward).
+fn comparison_size(
+    alpha: f64,
+    contest: &ContestSpec,
+    seen: Option<(&DiscrepancyCounts, u64)>,
+) -> u64 {
+    if contest.min_margin() <= 0 {
+        return contest.universe;
+    }
+    let observed = seen.map(|(c, n)| {
+        (
+            Discrepancies {
+                o1: c.one_vote_over,
+                o2: c.two_vote_over,
+                u1: c.one_vote_under,
+                u2: c.two_vote_under,
+            },
+            n,
+        )
+    });
+    let drawn = seen.map_or(0, |(_, n)| n);
+    match comparison_contest(contest).sample_size(alpha, observed) {
+        Ok(more) => drawn.saturating_add(more).min(contest.universe),
+        Err(_) => contest.universe,
+    }
+}
+
+/// The cumulative polling sample size for the pair (w, l): what is drawn plus
+/// BRAVO's round size with a 90% chance to finish (`crate::bravo`, Arlo's
+/// method), given the pair's votes `seen` in the `drawn` cards.
+fn polling_size(
+    alpha: f64,
+    contest: &ContestSpec,
+    w: usize,
+    l: usize,
+    drawn: u64,
+    seen: (u64, u64),
+) -> u64 {
+    let (r_w, r_l) = (contest.votes(w), contest.votes(l));
+    let n = contest.universe;
+    if r_w <= r_l || n == 0 {
+        return n;
+    }
+    let more = bravo_sample_size(
+        alpha,
+        r_w as f64 / n as f64,
+        r_l as f64 / n as f64,
+        seen.0,
+        seen.1,
+        POLLING_QUANTILE,
+        n,
+    );
+    drawn.saturating_add(more.max(1)).min(n)
+}
+
+fn hand_count(
+    contest: &ContestSpec,
+    ci: usize,
+    cards: &[AuditCard],
+    sample: &[usize],
+    paper: &BTreeMap<usize, Paper>,
+) -> HandCount {
+    let mut tally = vec![0u64; contest.candidates.len()];
+    let mut not_found = 0;
+    for i in sample {
+        match paper.get(i) {
+            Some(Paper::Found(s)) => {
+                if let Some(Selection::Votes(v)) = s.get(ci) {
+                    for &c in v {
+                        if let Some(t) = tally.get_mut(c) {
+                            *t += 1;
+                        }
+                    }
+                }
+            }
+            // A phantom that is not found is a card that never existed.
+            Some(Paper::NotFound) if cards.get(*i).is_some_and(|c| !c.is_phantom()) => {
+                not_found += 1;
+            }
+            Some(Paper::NotFound) => {}
+            None => {}
+        }
+    }
+    let won = winners(&tally, contest.seats);
+    let mut sorted = tally.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    let seats = contest.seats as usize;
+    let tie = seats < sorted.len() && sorted.get(seats - 1) == sorted.get(seats);
+    HandCount {
+        tally: contest.candidates.iter().cloned().zip(tally).collect(),
+        winners: contest.names(&won),
+        reported_winners: contest.names(&contest.winners),
+        outcome_changed: won != contest.winners,
+        tie,
+        not_found,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order_of_batch_names() {
+        let mut names = vec!["pct 10", "pct 2", "pct 1", "b", "a10b", "a9b", "pct 02"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            ["a9b", "a10b", "b", "pct 1", "pct 02", "pct 2", "pct 10"]
+        );
+    }
+}

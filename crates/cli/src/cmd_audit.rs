@@ -1,0 +1,575 @@
+//! `canvass audit`: run a risk-limiting audit from files.
+//!
+//! ```text
+//! canvass audit create DIR --cvrs PATH... [--format F] --manifest MANIFEST.csv \
+//!                          --contest NAME... --risk-limit 0.05 --method comparison|polling
+//! canvass audit seed   DIR --seed S
+//! canvass audit draw   DIR
+//! canvass audit record DIR --mvrs FILE
+//! canvass audit status DIR [--json]
+//! ```
+//!
+//! The logic lives in `canvass_audit::workflow`; this module reads and writes
+//! the audit directory (see `audit_dir` and docs/AUDIT.md).
+
+use crate::audit_dir::{
+    Audit, Inputs, MvrImport, SeedFile, cards_csv, digest_path, json_bytes, read_mvr_file,
+    sha256_hex, write_atomic,
+};
+use anyhow::{Context, bail};
+use canvass_audit::workflow::{
+    AuditInputs, ContestState, ContestStatus, Method, Paper, RoundPlan, build_audit, evaluate,
+    first_round, next_round, retrieval_order, round_sample,
+};
+use canvass_formats::{Format, SourceOptions, read_paths};
+use canvass_model::{BallotManifest, Card, Election, ManifestBatch};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `canvass audit`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    command: AuditCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum AuditCommand {
+    /// Create an audit in DIR from CVRs, a ballot manifest and the contests to
+    /// audit; records every input's SHA-256 in DIR/inputs.json.
+    Create {
+        /// The audit directory (created; must not hold an audit yet).
+        dir: PathBuf,
+        /// CVR files or folders.
+        #[arg(long, required = true, num_args = 1..)]
+        cvrs: Vec<PathBuf>,
+        /// The CVR format (detected when omitted).
+        #[arg(long)]
+        format: Option<Format>,
+        /// The ballot manifest: CSV with columns batch, ballots and optionally
+        /// tabulator; one row per batch of paper.
+        #[arg(long)]
+        manifest: PathBuf,
+        /// A contest to audit, by name (repeat for several).
+        #[arg(long = "contest", required = true, num_args = 1..)]
+        contests: Vec<String>,
+        /// The risk limit, e.g. 0.05 for 5%.
+        #[arg(long)]
+        risk_limit: f64,
+        /// comparison (each card's paper against its CVR) or polling.
+        #[arg(long, value_parser = parse_method)]
+        method: Method,
+    },
+    /// Record the public random seed (once, after inputs.json is published).
+    Seed {
+        /// The audit directory.
+        dir: PathBuf,
+        /// The seed, e.g. 20 digits from dice rolled in public.
+        #[arg(long)]
+        seed: String,
+    },
+    /// Draw the next round: writes DIR/round-N/{round.json,sample.csv,retrieval.csv}.
+    Draw {
+        /// The audit directory.
+        dir: PathBuf,
+    },
+    /// Take in manual vote records (CSV or JSON) from audit boards.
+    Record {
+        /// The audit directory.
+        dir: PathBuf,
+        /// The MVR file: CSV with card_id (or batch and position) and one
+        /// column per contest, or a JSON array of records.
+        #[arg(long)]
+        mvrs: PathBuf,
+    },
+    /// Report each contest: sample, discrepancies, risk, and what comes next.
+    Status {
+        /// The audit directory.
+        dir: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_method(s: &str) -> Result<Method, String> {
+    match s {
+        "comparison" => Ok(Method::Comparison),
+        "polling" => Ok(Method::Polling),
+        _ => Err(format!(
+            "unknown method {s:?}; expected comparison or polling"
+        )),
+    }
+}
+
+/// Run `canvass audit`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        AuditCommand::Create {
+            dir,
+            cvrs,
+            format,
+            manifest,
+            contests,
+            risk_limit,
+            method,
+        } => create(
+            &dir, &cvrs, format, &manifest, &contests, risk_limit, method,
+        ),
+        AuditCommand::Seed { dir, seed } => record_seed(&dir, &seed),
+        AuditCommand::Draw { dir } => draw(&dir),
+        AuditCommand::Record { dir, mvrs } => record(&dir, &mvrs),
+        AuditCommand::Status { dir, json } => status(&dir, json),
+    }
+}
+
+/// Read a manifest CSV: `batch`, `ballots` (or `cards`), optional `tabulator`.
+fn read_manifest(path: &Path) -> anyhow::Result<BallotManifest> {
+    let file = path.display().to_string();
+    let mut r = csv::Reader::from_path(path).with_context(|| format!("{file}: cannot read"))?;
+    let headers: Vec<String> = r
+        .headers()
+        .with_context(|| format!("{file}, row 1: not valid CSV"))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let batch_col = col(&["batch", "batch name", "batch_name", "container"])
+        .with_context(|| format!("{file}, row 1: the manifest needs a batch column"))?;
+    let count_col = col(&["ballots", "cards", "number of ballots", "number_of_ballots"])
+        .with_context(|| format!("{file}, row 1: the manifest needs a ballots column"))?;
+    let tab_col = col(&["tabulator"]);
+    let mut batches = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let row = i + 2;
+        let rec = rec.with_context(|| format!("{file}, row {row}: not valid CSV"))?;
+        let batch = rec.get(batch_col).unwrap_or("").trim().to_owned();
+        if batch.is_empty() {
+            bail!("{file}, row {row}, field \"batch\": empty");
+        }
+        let count = rec.get(count_col).unwrap_or("").trim();
+        let cards: u64 = count.parse().with_context(|| {
+            format!("{file}, row {row}, field \"ballots\": {count:?} is not a whole number")
+        })?;
+        let tabulator = tab_col
+            .and_then(|c| rec.get(c))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        batches.push(ManifestBatch {
+            tabulator,
+            batch,
+            cards,
+        });
+    }
+    BallotManifest::new(batches).with_context(|| file.clone())
+}
+
+fn create(
+    dir: &Path,
+    cvr_paths: &[PathBuf],
+    format: Option<Format>,
+    manifest_path: &Path,
+    contests: &[String],
+    risk_limit: f64,
+    method: Method,
+) -> anyhow::Result<()> {
+    if dir.join("inputs.json").exists() || dir.join("audit.json").exists() {
+        bail!("{}: an audit already exists here", dir.display());
+    }
+    let manifest = read_manifest(manifest_path)?;
+    let mut election = Election::default();
+    let mut cards: Vec<Card> = Vec::new();
+    read_paths(
+        cvr_paths,
+        format,
+        &SourceOptions::default(),
+        &mut election,
+        &mut |_, card| {
+            cards.push(card);
+            Ok(())
+        },
+    )?;
+    let (spec, audit_cards) = build_audit(&AuditInputs {
+        election: &election,
+        cvrs: &cards,
+        manifest: &manifest,
+        targets: contests,
+        risk_limit,
+        method,
+    })?;
+    let mut cvr_files = Vec::new();
+    for p in cvr_paths {
+        cvr_files.extend(digest_path(p)?);
+    }
+    let manifest_file = digest_path(manifest_path)?
+        .pop()
+        .with_context(|| format!("{}: cannot read", manifest_path.display()))?;
+    let audit_json = json_bytes(&spec)?;
+    let cards_bytes = cards_csv(&spec, &audit_cards)?;
+    let inputs = Inputs {
+        cvrs: cvr_files,
+        format: format.map(|f| f.name().to_owned()),
+        manifest: manifest_file,
+        audit_json_sha256: sha256_hex(&audit_json),
+        cards_csv_sha256: sha256_hex(&cards_bytes),
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    write_atomic(&dir.join("audit.json"), &audit_json)?;
+    write_atomic(&dir.join("cards.csv"), &cards_bytes)?;
+    let inputs_json = json_bytes(&inputs)?;
+    write_atomic(&dir.join("inputs.json"), &inputs_json)?;
+    println!(
+        "created audit in {}: {} cards in the manifest, {} with CVRs, {} phantoms; {} audit at risk limit {}",
+        dir.display(),
+        spec.cards,
+        spec.cvrs,
+        spec.phantoms,
+        spec.method.name(),
+        spec.risk_limit
+    );
+    for c in &spec.contests {
+        let tally: Vec<String> = c
+            .candidates
+            .iter()
+            .zip(&c.reported)
+            .map(|(n, v)| format!("{n} {v}"))
+            .collect();
+        println!(
+            "  {}: reported winner(s) {}; {}; margin {} of {} cards (diluted {:.4})",
+            c.name,
+            c.names(&c.winners).join(", "),
+            tally.join(", "),
+            c.min_margin(),
+            c.universe,
+            c.diluted_margin()
+        );
+    }
+    println!(
+        "inputs.json SHA-256: {} (publish it before the seed is chosen)",
+        sha256_hex(&inputs_json)
+    );
+    Ok(())
+}
+
+fn record_seed(dir: &Path, seed: &str) -> anyhow::Result<()> {
+    let audit = Audit::open(dir)?;
+    if let Some(s) = &audit.seed {
+        bail!(
+            "{}: the seed is already recorded ({:?}); it cannot be changed",
+            dir.display(),
+            s.seed
+        );
+    }
+    if seed.is_empty() {
+        bail!("the seed must not be empty");
+    }
+    let inputs_bytes = std::fs::read(dir.join("inputs.json"))?;
+    let file = SeedFile {
+        seed: seed.to_owned(),
+        inputs_json_sha256: sha256_hex(&inputs_bytes),
+    };
+    write_atomic(&dir.join("seed.json"), &json_bytes(&file)?)?;
+    println!(
+        "seed recorded for inputs.json SHA-256 {}",
+        file.inputs_json_sha256
+    );
+    Ok(())
+}
+
+fn statuses(audit: &Audit) -> Vec<ContestStatus> {
+    match &audit.order {
+        Some(order) => evaluate(
+            &audit.spec,
+            &audit.cards,
+            order,
+            audit.current(),
+            &audit.book.paper,
+        ),
+        None => Vec::new(),
+    }
+}
+
+fn draw(dir: &Path) -> anyhow::Result<()> {
+    let audit = Audit::open(dir)?;
+    let Some(order) = &audit.order else {
+        bail!(
+            "{}: record the seed first (`canvass audit seed`)",
+            dir.display()
+        );
+    };
+    let plan: RoundPlan = match audit.current() {
+        None => first_round(&audit.spec),
+        Some(current) => {
+            let missing = audit
+                .drawn()
+                .iter()
+                .filter(|i| !audit.book.paper.contains_key(i))
+                .count() as u64;
+            next_round(current, &statuses(&audit), missing)?
+        }
+    };
+    let before = audit
+        .current()
+        .map(RoundPlan::sizes)
+        .unwrap_or_else(|| vec![0; audit.spec.contests.len()]);
+    let sample = round_sample(order, &before, &plan.sizes());
+    let retrieval = retrieval_order(&audit.cards, &sample);
+
+    let round_dir = dir.join(format!("round-{}", plan.round));
+    std::fs::create_dir_all(&round_dir)
+        .with_context(|| format!("{}: cannot create", round_dir.display()))?;
+    let ticket = |i: usize| {
+        format!(
+            "0.{}",
+            order.tickets.get(i).map(String::as_str).unwrap_or("")
+        )
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "contest",
+        "sequence",
+        "ticket",
+        "tabulator",
+        "batch",
+        "position",
+        "card_id",
+        "new",
+    ])?;
+    for e in &sample {
+        let (Some(card), Some(contest)) =
+            (audit.cards.get(e.card), audit.spec.contests.get(e.contest))
+        else {
+            continue;
+        };
+        w.write_record([
+            contest.name.clone(),
+            e.sequence.to_string(),
+            ticket(e.card),
+            card.tabulator.clone().unwrap_or_default(),
+            card.batch.clone(),
+            card.position.to_string(),
+            card.card_id.clone().unwrap_or_default(),
+            if e.new { "yes" } else { "no" }.to_owned(),
+        ])?;
+    }
+    let sample_bytes = w.into_inner()?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "tabulator",
+        "batch",
+        "position",
+        "imprinted_id",
+        "card_id",
+        "phantom",
+        "ticket",
+        "contests",
+    ])?;
+    for &i in &retrieval {
+        let Some(card) = audit.cards.get(i) else {
+            continue;
+        };
+        let contests: Vec<&str> = sample
+            .iter()
+            .filter(|e| e.card == i)
+            .filter_map(|e| audit.spec.contests.get(e.contest).map(|c| c.name.as_str()))
+            .collect();
+        w.write_record([
+            card.tabulator.clone().unwrap_or_default(),
+            card.batch.clone(),
+            card.position.to_string(),
+            card.imprinted_id.clone().unwrap_or_default(),
+            card.card_id.clone().unwrap_or_default(),
+            if card.is_phantom() { "yes" } else { "no" }.to_owned(),
+            ticket(i),
+            contests.join("; "),
+        ])?;
+    }
+    let retrieval_bytes = w.into_inner()?;
+    write_atomic(&round_dir.join("sample.csv"), &sample_bytes)?;
+    write_atomic(&round_dir.join("retrieval.csv"), &retrieval_bytes)?;
+    // round.json last: a round exists once its lists are written.
+    write_atomic(&round_dir.join("round.json"), &json_bytes(&plan)?)?;
+    println!(
+        "round {}: {} new cards to retrieve ({})",
+        plan.round,
+        retrieval.len(),
+        round_dir.join("retrieval.csv").display()
+    );
+    for c in &plan.contests {
+        println!(
+            "  {}: sample size {}{}",
+            c.contest,
+            c.sample_size,
+            if c.full_hand_count {
+                " (full hand count)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}
+
+fn record(dir: &Path, mvrs: &Path) -> anyhow::Result<()> {
+    let mut audit = Audit::open(dir)?;
+    let Some(round) = audit.current().map(|r| r.round) else {
+        bail!(
+            "{}: no round has been drawn yet (`canvass audit draw`)",
+            dir.display()
+        );
+    };
+    let rows = read_mvr_file(mvrs, &audit.spec)?;
+    let (book, new) = audit.accept(&rows)?;
+    let file = digest_path(mvrs)?
+        .pop()
+        .with_context(|| format!("{}: cannot read", mvrs.display()))?;
+    audit.imports.push(MvrImport {
+        file,
+        round,
+        records: rows.len() as u64,
+        new_records: new,
+    });
+    write_atomic(&dir.join("mvrs.csv"), &audit.mvrs_csv(&book)?)?;
+    write_atomic(&dir.join("mvr-imports.json"), &json_bytes(&audit.imports)?)?;
+    audit.book = book;
+    let drawn = audit.drawn();
+    let have = drawn
+        .iter()
+        .filter(|i| audit.book.paper.contains_key(i))
+        .count();
+    let not_found = drawn
+        .iter()
+        .filter(|i| matches!(audit.book.paper.get(i), Some(Paper::NotFound)))
+        .count();
+    println!(
+        "recorded {new} new cards ({} repeated); round {round}: {have} of {} drawn cards have paper records ({not_found} not found)",
+        rows.len() as u64 - new,
+        drawn.len()
+    );
+    Ok(())
+}
+
+fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let audit = Audit::open(dir)?;
+    let statuses = statuses(&audit);
+    let mut out = String::new();
+    let round = audit.current().map_or(0, |r| r.round);
+    if json {
+        let value = serde_json::json!({
+            "method": audit.spec.method,
+            "risk_limit": audit.spec.risk_limit,
+            "seed": audit.seed.as_ref().map(|s| s.seed.clone()),
+            "round": round,
+            "contests": statuses,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        return emit(&out);
+    }
+    writeln!(
+        out,
+        "{} audit, risk limit {}, round {round}{}",
+        audit.spec.method.name(),
+        audit.spec.risk_limit,
+        if audit.seed.is_none() {
+            " (no seed yet)"
+        } else {
+            ""
+        }
+    )?;
+    if statuses.is_empty() {
+        for c in &audit.spec.contests {
+            writeln!(out, "{}: not started", c.name)?;
+        }
+        return emit(&out);
+    }
+    for s in &statuses {
+        let d = &s.discrepancies;
+        writeln!(
+            out,
+            "{}: {} of {} sampled cards recorded (universe {})",
+            s.contest, s.recorded, s.sample_size, s.universe
+        )?;
+        if audit.spec.method == Method::Comparison {
+            writeln!(
+                out,
+                "  discrepancies: two-vote over {}, one-vote over {}, one-vote under {}, two-vote under {}, zero-weight {}; not found {}, phantoms {}",
+                d.two_vote_over,
+                d.one_vote_over,
+                d.one_vote_under,
+                d.two_vote_under,
+                d.zero_weight,
+                d.not_found,
+                d.phantoms
+            )?;
+        }
+        let votes: Vec<String> = s
+            .sample_votes
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        writeln!(out, "  votes on paper in the sample: {}", votes.join(", "))?;
+        writeln!(out, "  risk {}", s.risk)?;
+        let line = match &s.state {
+            ContestState::NotStarted => "not started".to_owned(),
+            ContestState::Confirmed => {
+                format!("CONFIRMED: risk {} <= limit {}", s.risk, s.risk_limit)
+            }
+            ContestState::InProgress => {
+                "round in progress: record the rest of the sample".to_owned()
+            }
+            ContestState::NextRound {
+                size,
+                full_hand_count: false,
+            } => {
+                format!(
+                    "NOT CONFIRMED: next round needs a sample of {size} cards (`canvass audit draw`)"
+                )
+            }
+            ContestState::NextRound {
+                size,
+                full_hand_count: true,
+            } => {
+                format!(
+                    "NOT CONFIRMED: escalate to a FULL HAND COUNT of all {size} cards (`canvass audit draw`)"
+                )
+            }
+            ContestState::HandCountInProgress => "full hand count in progress".to_owned(),
+            ContestState::HandCount(h) => {
+                let tally: Vec<String> = h.tally.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                let mut t = format!(
+                    "FULL HAND COUNT (this is the outcome): {}; winner(s) {}",
+                    tally.join(", "),
+                    h.winners.join(", ")
+                );
+                if h.outcome_changed {
+                    t.push_str(&format!(
+                        "; the reported winner(s) {} were WRONG: corrected winner(s) {}",
+                        h.reported_winners.join(", "),
+                        h.winners.join(", ")
+                    ));
+                } else {
+                    t.push_str("; the reported outcome is confirmed");
+                }
+                if h.tie {
+                    t.push_str("; the last seat is TIED on paper: the law decides it");
+                }
+                if h.not_found > 0 {
+                    t.push_str(&format!("; {} cards not found", h.not_found));
+                }
+                t
+            }
+        };
+        writeln!(out, "  {line}")?;
+    }
+    emit(&out)
+}
+
+/// Print a report; a closed pipe (`canvass audit status DIR | head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
