@@ -1,0 +1,120 @@
+//! How hard an assertion is to audit, given the tallies it compares. The
+//! audit types and their JSON spelling follow raire-rs's input format
+//! (`"audit": {"type": "OneOnMargin", "total_auditable_ballots": N}`).
+
+use serde::{Deserialize, Serialize};
+
+/// The audit type, which turns the winner's and loser's tallies of an
+/// assertion into a difficulty (higher is harder; infinite is impossible).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum AuditType {
+    /// Ballot-level comparison: difficulty = `N / margin` (one over the
+    /// diluted margin).
+    #[serde(alias = "Margin")]
+    OneOnMargin {
+        /// `N`, the ballots that could be sampled.
+        total_auditable_ballots: u64,
+    },
+    /// Ballot polling rule of thumb: difficulty = `(N / margin)²`.
+    #[serde(alias = "MarginSq")]
+    OneOnMarginSq {
+        /// `N`, the ballots that could be sampled.
+        total_auditable_ballots: u64,
+    },
+    /// BRAVO ballot polling: the average sample number (BRAVO §5;
+    /// `PUBLISHED.md` §5), `(ln(1/α) + ln(2s)/2) / (p_w ln(2s) + p_ℓ ln(2 −
+    /// 2s))` with `s = w/(w+ℓ)` and `p` the share of all `N` ballots.
+    #[serde(rename = "BRAVO")]
+    Bravo {
+        /// The risk limit α.
+        confidence: f64,
+        /// `N`, the ballots that could be sampled.
+        total_auditable_ballots: u64,
+    },
+    /// MACRO ballot-level comparison (Stark 2010; RAIRE §3.2):
+    /// ASN = `−ln(α) · 2γ N / margin`.
+    #[serde(rename = "MACRO")]
+    Macro {
+        /// The risk limit α.
+        confidence: f64,
+        /// The error inflation factor γ ≥ 1.
+        error_inflation_factor: f64,
+        /// `N`, the ballots that could be sampled.
+        total_auditable_ballots: u64,
+    },
+}
+
+impl AuditType {
+    /// `N`, the ballots that could be sampled.
+    pub fn total_auditable_ballots(&self) -> u64 {
+        match *self {
+            AuditType::OneOnMargin {
+                total_auditable_ballots,
+            }
+            | AuditType::OneOnMarginSq {
+                total_auditable_ballots,
+            }
+            | AuditType::Bravo {
+                total_auditable_ballots,
+                ..
+            }
+            | AuditType::Macro {
+                total_auditable_ballots,
+                ..
+            } => total_auditable_ballots,
+        }
+    }
+
+    /// The difficulty of showing that a candidate with `winner_tally` votes
+    /// beats one with `loser_tally`; infinite when it does not.
+    pub fn difficulty(&self, winner_tally: u64, loser_tally: u64) -> f64 {
+        if winner_tally <= loser_tally {
+            return f64::INFINITY;
+        }
+        let n = self.total_auditable_ballots() as f64;
+        let w = winner_tally as f64;
+        let l = loser_tally as f64;
+        let margin = w - l;
+        match *self {
+            AuditType::OneOnMargin { .. } => n / margin,
+            AuditType::OneOnMarginSq { .. } => (n / margin) * (n / margin),
+            AuditType::Bravo { confidence, .. } => {
+                // BRAVO §5 ASN, p_w = w/N, p_ℓ = ℓ/N
+                let s = w / (w + l);
+                let ln2s = (2.0 * s).ln();
+                let numerator = ln2s / 2.0 - confidence.ln();
+                let denominator = (w * ln2s + l * (2.0 - 2.0 * s).ln()) / n;
+                numerator / denominator
+            }
+            AuditType::Macro {
+                confidence,
+                error_inflation_factor,
+                ..
+            } => -confidence.ln() * 2.0 * error_inflation_factor * n / margin,
+        }
+    }
+
+    /// The difficulty of showing that the candidates in `losers` are
+    /// eliminated together next among `continuing`: the lowest tally of a
+    /// continuing non-loser against the losers' combined tally (RAIRE §3,
+    /// examples 2–8). `tallies` is indexed by candidate.
+    pub fn elimination_difficulty(
+        &self,
+        tallies: &[u64],
+        continuing: &[u32],
+        losers: &[u32],
+    ) -> f64 {
+        let mut lowest_winner = u64::MAX;
+        let mut losers_tally = 0u64;
+        for &c in continuing {
+            let t = tallies.get(c as usize).copied().unwrap_or(0);
+            if losers.contains(&c) {
+                losers_tally += t;
+            } else {
+                lowest_winner = lowest_winner.min(t);
+            }
+        }
+        self.difficulty(lowest_winner, losers_tally)
+    }
+}
