@@ -5,6 +5,7 @@
 //! other winner (by the suffix tree, and by enumerating all elimination
 //! orders for contests of at most 8 candidates). With MinimizeTree we
 //! produce exactly raire-rs's assertion set for every contest.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use canvass_audit::raire::{
     Assertion, RaireProblem, RaireSolution, check_winner, json::Outcome,
