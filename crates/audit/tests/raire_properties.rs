@@ -129,7 +129,7 @@ proptest! {
                 }
             }
             Err(RaireError::CouldNotRuleOut { .. }) => {
-                let irv = votes.run_irv();
+                let irv = votes.run_irv().unwrap();
                 prop_assert!(brute_force(&votes, &audit, irv.possible_winners[0]).is_infinite());
             }
             Err(RaireError::TiedWinners { possible }) => prop_assert!(possible.len() > 1),

@@ -50,7 +50,7 @@ fn guide_first_preferences_and_elimination_order() {
     let v = guide();
     let fp: Vec<u64> = (0..4).map(|c| v.first_preferences(c)).collect();
     assert_eq!(fp, vec![4000, 1000, 5000, 3500]);
-    let irv = v.run_irv();
+    let irv = v.run_irv().unwrap();
     assert_eq!(irv.possible_winners, vec![2]);
     assert_eq!(irv.elimination_order, vec![1, 3, 0, 2]);
 }
@@ -151,7 +151,7 @@ fn exclusion(audit: &AuditType, continuing: &[u32], loser: u32) -> f64 {
 fn paper_table1_count() {
     let v = table1();
     assert_eq!(v.total(), 60000);
-    let irv = v.run_irv();
+    let irv = v.run_irv().unwrap();
     assert_eq!(irv.possible_winners, vec![3]);
     assert_eq!(irv.elimination_order, vec![2, 1, 0, 3]);
 }

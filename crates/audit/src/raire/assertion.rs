@@ -130,7 +130,8 @@ impl Assertion {
     /// The margin in ballots (positive when the assertion holds).
     pub fn margin(&self, votes: &Votes) -> i64 {
         let (w, l) = self.tallies(votes);
-        w as i64 - l as i64
+        let m = i128::from(w) - i128::from(l);
+        m.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
     }
 
     /// What the assertion says about elimination orders ending in `suffix`

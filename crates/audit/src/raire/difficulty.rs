@@ -2,6 +2,7 @@
 //! audit types and their JSON spelling follow raire-rs's input format
 //! (`"audit": {"type": "OneOnMargin", "total_auditable_ballots": N}`).
 
+use super::RaireError;
 use serde::{Deserialize, Serialize};
 
 /// The audit type, which turns the winner's and loser's tallies of an
@@ -63,6 +64,36 @@ impl AuditType {
                 total_auditable_ballots,
                 ..
             } => total_auditable_ballots,
+        }
+    }
+
+    /// Check the parameters: `N ≥ 1`, `0 < α < 1`, `γ ≥ 1`.
+    pub fn validate(&self) -> Result<(), RaireError> {
+        let bad = |name, value, expected| {
+            Err(RaireError::AuditParameter {
+                name,
+                value,
+                expected,
+            })
+        };
+        if self.total_auditable_ballots() == 0 {
+            return bad("total_auditable_ballots", 0.0, "at least 1");
+        }
+        match *self {
+            AuditType::Bravo { confidence, .. } | AuditType::Macro { confidence, .. }
+                if !(confidence > 0.0 && confidence < 1.0) =>
+            {
+                bad("confidence", confidence, "strictly between 0 and 1")
+            }
+            AuditType::Macro {
+                error_inflation_factor,
+                ..
+            } if !(error_inflation_factor >= 1.0 && error_inflation_factor.is_finite()) => bad(
+                "error_inflation_factor",
+                error_inflation_factor,
+                "a finite number at least 1",
+            ),
+            _ => Ok(()),
         }
     }
 

@@ -13,6 +13,10 @@ pub type CandidateSet = u64;
 /// The most candidates a contest may have (the width of [`CandidateSet`]).
 pub const MAX_CANDIDATES: usize = 64;
 
+/// The most distinct continuing sets [`Votes::run_irv`] visits while
+/// exploring ties.
+pub const MAX_TIE_STATES: usize = 100_000;
+
 /// One distinct ranking and how many ballots carry it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RankedVote {
@@ -97,7 +101,8 @@ impl Votes {
                         candidate: bad,
                     });
                 }
-                *counts.entry(prefs).or_insert(0) += 1;
+                let n = counts.entry(prefs).or_insert(0);
+                *n = n.saturating_add(1);
             }
         }
         Votes::new(
@@ -121,7 +126,7 @@ impl Votes {
 
     /// Total ballots (including ballots ranking nobody).
     pub fn total(&self) -> u64 {
-        self.votes.iter().map(|v| v.n).sum()
+        self.votes.iter().fold(0u64, |t, v| t.saturating_add(v.n))
     }
 
     /// The set of every candidate.
@@ -138,8 +143,7 @@ impl Votes {
         self.votes
             .iter()
             .filter(|v| v.prefs.first() == Some(&candidate))
-            .map(|v| v.n)
-            .sum()
+            .fold(0u64, |t, v| t.saturating_add(v.n))
     }
 
     /// Tallies of every candidate when only `continuing` remain: each ballot
@@ -151,7 +155,7 @@ impl Votes {
             if let Some(&p) = v.prefs.iter().find(|&&p| continuing & (1 << p) != 0)
                 && let Some(t) = tallies.get_mut(p as usize)
             {
-                *t += v.n;
+                *t = t.saturating_add(v.n);
             }
         }
         tallies
@@ -162,6 +166,9 @@ impl Votes {
     /// most `loser` can have while `winner` is still continuing (RAIRE §4,
     /// winner-only assertions).
     pub fn loser_tally_against(&self, winner: u32, loser: u32) -> u64 {
+        if winner as usize >= self.num_candidates || loser as usize >= self.num_candidates {
+            return 0;
+        }
         self.restricted_tallies((1 << winner) | (1 << loser))
             .get(loser as usize)
             .copied()
@@ -169,11 +176,12 @@ impl Votes {
     }
 
     /// Count the contest by IRV, eliminating the lowest continuing candidate
-    /// each round, exploring every way ties could be broken.
-    pub fn run_irv(&self) -> IrvResult {
+    /// each round, exploring every way ties could be broken (refused when
+    /// ties would need more than [`MAX_TIE_STATES`] continuing sets).
+    pub fn run_irv(&self) -> Result<IrvResult, RaireError> {
         let mut winners: CandidateSet = 0;
         let mut memo: BTreeMap<CandidateSet, CandidateSet> = BTreeMap::new();
-        self.winners_from(self.all_candidates(), &mut memo, &mut winners);
+        self.winners_from(self.all_candidates(), &mut memo, &mut winners)?;
         let possible_winners = members(winners);
         // one elimination order: lowest tally, lowest index among ties
         let mut continuing = self.all_candidates();
@@ -187,10 +195,10 @@ impl Votes {
             elimination_order.push(lowest);
             continuing &= !(1 << lowest);
         }
-        IrvResult {
+        Ok(IrvResult {
             possible_winners,
             elimination_order,
-        }
+        })
     }
 
     fn winners_from(
@@ -198,10 +206,16 @@ impl Votes {
         continuing: CandidateSet,
         memo: &mut BTreeMap<CandidateSet, CandidateSet>,
         winners: &mut CandidateSet,
-    ) {
+    ) -> Result<(), RaireError> {
         if let Some(&w) = memo.get(&continuing) {
             *winners |= w;
-            return;
+            return Ok(());
+        }
+        if memo.len() >= MAX_TIE_STATES {
+            return Err(RaireError::WorkLimit {
+                step: "exploring tied eliminations",
+                limit: MAX_TIE_STATES as u64,
+            });
         }
         let mut found: CandidateSet = 0;
         if continuing.count_ones() == 1 {
@@ -216,12 +230,13 @@ impl Votes {
                 .unwrap_or(0);
             for &c in &cands {
                 if tallies.get(c as usize).copied().unwrap_or(0) == min {
-                    self.winners_from(continuing & !(1 << c), memo, &mut found);
+                    self.winners_from(continuing & !(1 << c), memo, &mut found)?;
                 }
             }
         }
         memo.insert(continuing, found);
         *winners |= found;
+        Ok(())
     }
 }
 

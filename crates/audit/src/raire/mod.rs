@@ -38,7 +38,7 @@ pub use assertion::{Assertion, AssertionAndDifficulty, IrvAssorter, SuffixEffect
 pub use difficulty::AuditType;
 pub use irv::{RankedVote, Votes};
 pub use json::{RaireProblem, RaireSolution};
-pub use search::{RaireResult, raire};
+pub use search::{DEFAULT_WORK_LIMIT, RaireResult, raire, raire_with_limit};
 pub use trim::{TrimAlgorithm, check_winner};
 
 use canvass_model::{CandidateId, ContestId};
@@ -125,6 +125,24 @@ pub enum RaireError {
     DidNotRuleOut {
         /// The candidate still able to win.
         candidate: u32,
+    },
+    /// An audit parameter is out of range.
+    #[error("audit.{name} = {value} is out of range: {expected}")]
+    AuditParameter {
+        /// The JSON field.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// What is needed.
+        expected: &'static str,
+    },
+    /// The computation needs more work than allowed.
+    #[error("{step} needs more than {limit} steps; giving up")]
+    WorkLimit {
+        /// What was being computed.
+        step: &'static str,
+        /// The limit.
+        limit: u64,
     },
     /// Too many candidates to enumerate every elimination order.
     #[error(

@@ -44,15 +44,39 @@ pub struct RaireResult {
     pub num_candidates: usize,
 }
 
+/// The default bound on work: suffixes evaluated by the search, and tree
+/// nodes built by the trim (each counted separately).
+pub const DEFAULT_WORK_LIMIT: u64 = 20_000_000;
+
 /// Run RAIRE: count the contest, check `expected_winner` if given, find the
-/// assertions and trim redundant ones with `trim_algorithm`.
+/// assertions and trim redundant ones with `trim_algorithm`, within
+/// [`DEFAULT_WORK_LIMIT`].
 pub fn raire(
     votes: &Votes,
     expected_winner: Option<u32>,
     audit: &AuditType,
     trim_algorithm: TrimAlgorithm,
 ) -> Result<RaireResult, RaireError> {
-    let irv = votes.run_irv();
+    raire_with_limit(
+        votes,
+        expected_winner,
+        audit,
+        trim_algorithm,
+        DEFAULT_WORK_LIMIT,
+    )
+}
+
+/// [`raire`] with an explicit bound on work; exceeding it is
+/// [`RaireError::WorkLimit`], never a hang.
+pub fn raire_with_limit(
+    votes: &Votes,
+    expected_winner: Option<u32>,
+    audit: &AuditType,
+    trim_algorithm: TrimAlgorithm,
+    work_limit: u64,
+) -> Result<RaireResult, RaireError> {
+    audit.validate()?;
+    let irv = votes.run_irv()?;
     if let Some(w) = expected_winner
         && !irv.possible_winners.contains(&w)
     {
@@ -69,7 +93,7 @@ pub fn raire(
             });
         }
     };
-    let mut search = Search::new(votes, audit);
+    let mut search = Search::new(votes, audit, work_limit);
     let (found, bound) = search.run(winner, &irv.elimination_order)?;
     let mut assertions: Vec<AssertionAndDifficulty> = found
         .into_iter()
@@ -87,6 +111,7 @@ pub fn raire(
         winner,
         votes.num_candidates(),
         trim_algorithm,
+        work_limit,
     )?;
     let margin = assertions.iter().map(|a| a.margin).min().unwrap_or(0);
     Ok(RaireResult {
@@ -145,10 +170,12 @@ struct Search<'a> {
     /// Restricted tallies by continuing set (lookups only, never iterated).
     tallies: HashMap<CandidateSet, Vec<u64>>,
     seq: u64,
+    work: u64,
+    work_limit: u64,
 }
 
 impl<'a> Search<'a> {
-    fn new(votes: &'a Votes, audit: &'a AuditType) -> Search<'a> {
+    fn new(votes: &'a Votes, audit: &'a AuditType, work_limit: u64) -> Search<'a> {
         let n = votes.num_candidates();
         let first: Vec<u64> = (0..n as u32).map(|c| votes.first_preferences(c)).collect();
         let mut neb = vec![f64::INFINITY; n * n];
@@ -169,6 +196,8 @@ impl<'a> Search<'a> {
             neb,
             tallies: HashMap::new(),
             seq: 0,
+            work: 0,
+            work_limit,
         }
     }
 
@@ -179,8 +208,19 @@ impl<'a> Search<'a> {
             .unwrap_or(f64::INFINITY)
     }
 
-    /// RAIRE `find-best-audit(π)`.
-    fn find_best(&mut self, pi: &[u32]) -> Best {
+    /// RAIRE `find-best-audit(π)`, counted against the work limit.
+    fn find_best(&mut self, pi: &[u32]) -> Result<Best, RaireError> {
+        self.work += 1;
+        if self.work > self.work_limit {
+            return Err(RaireError::WorkLimit {
+                step: "the raire search",
+                limit: self.work_limit,
+            });
+        }
+        Ok(self.best_for(pi))
+    }
+
+    fn best_for(&mut self, pi: &[u32]) -> Best {
         let mut best = Best {
             assertion: None,
             difficulty: f64::INFINITY,
@@ -246,17 +286,17 @@ impl<'a> Search<'a> {
     }
 
     /// `π′ = [c] ++ π`, keeping the better of its own and the path's best.
-    fn extend(&mut self, parent: &Node, c: u32) -> Node {
+    fn extend(&mut self, parent: &Node, c: u32) -> Result<Node, RaireError> {
         let mut pi = Vec::with_capacity(parent.pi.len() + 1);
         pi.push(c);
         pi.extend_from_slice(&parent.pi);
-        let own = self.find_best(&pi);
-        if own.difficulty < parent.best.difficulty {
+        let own = self.find_best(&pi)?;
+        Ok(if own.difficulty < parent.best.difficulty {
             let len = pi.len();
             self.node(pi, own, len)
         } else {
             self.node(pi, parent.best.clone(), parent.best_len)
-        }
+        })
     }
 
     /// Returns the assertions (with difficulties) and the bound `LB`.
@@ -270,7 +310,7 @@ impl<'a> Search<'a> {
         let mut bound = 0.0f64;
         let mut frontier: BinaryHeap<Node> = BinaryHeap::new();
         for c in (0..n).filter(|&c| c != winner) {
-            let best = self.find_best(&[c]);
+            let best = self.find_best(&[c])?;
             let node = self.node(vec![c], best, 1);
             frontier.push(node);
         }
@@ -280,7 +320,7 @@ impl<'a> Search<'a> {
                 continue;
             }
             // dive along the reported elimination order to raise LB early
-            let leaf = self.dive(&node, elimination_order);
+            let leaf = self.dive(&node, elimination_order)?;
             if !leaf.best.difficulty.is_finite() {
                 return Err(RaireError::CouldNotRuleOut { order: leaf.pi });
             }
@@ -293,7 +333,7 @@ impl<'a> Search<'a> {
                 if node.pi.contains(&c) {
                     continue;
                 }
-                let child = self.extend(&node, c);
+                let child = self.extend(&node, c)?;
                 if child.pi.len() == self.n {
                     // Algorithm 1 lines 22–28: a complete order
                     if !child.best.difficulty.is_finite() {
@@ -311,7 +351,7 @@ impl<'a> Search<'a> {
 
     /// Extend `node` to a complete order by adding the candidates it lacks
     /// in reverse reported elimination order.
-    fn dive(&mut self, node: &Node, elimination_order: &[u32]) -> Node {
+    fn dive(&mut self, node: &Node, elimination_order: &[u32]) -> Result<Node, RaireError> {
         let mut current = Node {
             pi: node.pi.clone(),
             best: node.best.clone(),
@@ -320,10 +360,10 @@ impl<'a> Search<'a> {
         };
         for &c in elimination_order.iter().rev() {
             if !current.pi.contains(&c) {
-                current = self.extend(&current, c);
+                current = self.extend(&current, c)?;
             }
         }
-        current
+        Ok(current)
     }
 }
 

@@ -40,13 +40,35 @@ struct TreeNode {
     valid: bool,
 }
 
+/// Counts tree nodes against a limit.
+struct Budget {
+    used: u64,
+    limit: u64,
+}
+
+impl Budget {
+    fn spend(&mut self) -> Result<(), RaireError> {
+        self.used += 1;
+        if self.used > self.limit {
+            Err(RaireError::WorkLimit {
+                step: "the elimination-order tree",
+                limit: self.limit,
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
 fn build(
     suffix: &mut Vec<u32>,
     relevant: &[usize],
     assertions: &[Assertion],
     n: u32,
     keep_going: bool,
-) -> TreeNode {
+    budget: &mut Budget,
+) -> Result<TreeNode, RaireError> {
+    budget.spend()?;
     let mut pruning = Vec::new();
     let mut still = Vec::new();
     for &i in relevant {
@@ -66,7 +88,7 @@ fn build(
                 continue;
             }
             suffix.insert(0, c);
-            let child = build(suffix, &still, assertions, n, keep_going);
+            let child = build(suffix, &still, assertions, n, keep_going, budget)?;
             suffix.remove(0);
             if child.valid {
                 if pruning.is_empty() {
@@ -80,11 +102,11 @@ fn build(
             children.push(child);
         }
     }
-    TreeNode {
+    Ok(TreeNode {
         pruning,
         children,
         valid,
-    }
+    })
 }
 
 /// The canonical order: NEBs first (by winner, loser), then NENs by number
@@ -162,11 +184,16 @@ impl Used {
 }
 
 /// Check that `assertions` rule out every candidate but `winner`, by the
-/// suffix tree (works for any number of candidates).
+/// suffix tree (works for any number of candidates, within
+/// [`super::DEFAULT_WORK_LIMIT`] tree nodes).
 pub fn check_winner(assertions: &[Assertion], winner: u32, n: usize) -> Result<(), RaireError> {
     let all: Vec<usize> = (0..assertions.len()).collect();
+    let mut budget = Budget {
+        used: 0,
+        limit: super::DEFAULT_WORK_LIMIT,
+    };
     for c in 0..n as u32 {
-        let tree = build(&mut vec![c], &all, assertions, n as u32, false);
+        let tree = build(&mut vec![c], &all, assertions, n as u32, false, &mut budget)?;
         if tree.valid != (c == winner) {
             return Err(if c == winner {
                 RaireError::RuledOutWinner { winner }
@@ -178,12 +205,14 @@ pub fn check_winner(assertions: &[Assertion], winner: u32, n: usize) -> Result<(
     Ok(())
 }
 
-/// Sort `assertions` canonically and remove redundant ones.
+/// Sort `assertions` canonically and remove redundant ones, building at
+/// most `work_limit` tree nodes.
 pub fn trim(
     assertions: &mut Vec<AssertionAndDifficulty>,
     winner: u32,
     n: usize,
     algorithm: TrimAlgorithm,
+    work_limit: u64,
 ) -> Result<(), RaireError> {
     assertions.sort_by(|a, b| canonical(&a.assertion, &b.assertion));
     let keep_going = match algorithm {
@@ -194,8 +223,12 @@ pub fn trim(
     let list: Vec<Assertion> = assertions.iter().map(|a| a.assertion.clone()).collect();
     let all: Vec<usize> = (0..list.len()).collect();
     let mut trees = Vec::new();
+    let mut budget = Budget {
+        used: 0,
+        limit: work_limit,
+    };
     for c in 0..n as u32 {
-        let tree = build(&mut vec![c], &all, &list, n as u32, keep_going);
+        let tree = build(&mut vec![c], &all, &list, n as u32, keep_going, &mut budget)?;
         if tree.valid != (c == winner) {
             return Err(if c == winner {
                 RaireError::RuledOutWinner { winner }
