@@ -8,7 +8,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use canvass_audit::raire::{
-    Assertion, RaireProblem, RaireSolution, check_winner, json::Outcome,
+    Assertion, RaireProblem, RaireSolution, TrimAlgorithm, check_winner, json::Outcome,
     possible_winners_by_enumeration,
 };
 use std::path::{Path, PathBuf};
@@ -153,4 +153,45 @@ fn nsw2021_all_contests_match_raire_rs() {
         }
     }
     eprintln!("raire on 33 NSW 2021 contests: {total_seconds:.3} s total");
+}
+
+/// The other trims keep the difficulty and still prove the winner;
+/// `MinimizeAssertions` never keeps more assertions than `MinimizeTree`,
+/// and `None` never fewer.
+#[test]
+fn nsw2021_trims_keep_difficulty() {
+    let Some(dir) = data_dir() else { return };
+    let (mut none, mut tree, mut fewest) = (0, 0, 0);
+    for file in inputs(&dir) {
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let mut problem =
+            RaireProblem::from_json(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let mut results = Vec::new();
+        for trim in [
+            TrimAlgorithm::None,
+            TrimAlgorithm::MinimizeTree,
+            TrimAlgorithm::MinimizeAssertions,
+        ] {
+            problem.trim_algorithm = Some(trim);
+            let r = problem.solve().unwrap();
+            let list: Vec<Assertion> = r.assertions.iter().map(|a| a.assertion.clone()).collect();
+            check_winner(&list, r.winner, r.num_candidates).unwrap();
+            results.push(r);
+        }
+        for r in &results[1..] {
+            assert_eq!(r.difficulty, results[0].difficulty, "{name}");
+            assert_eq!(r.winner, results[0].winner, "{name}");
+        }
+        let counts: Vec<usize> = results.iter().map(|r| r.assertions.len()).collect();
+        assert!(
+            counts[0] >= counts[1] && counts[1] >= counts[2],
+            "{name}: {counts:?}"
+        );
+        none += counts[0];
+        tree += counts[1];
+        fewest += counts[2];
+    }
+    eprintln!(
+        "assertions over 33 contests: None {none}, MinimizeTree {tree}, MinimizeAssertions {fewest}"
+    );
 }

@@ -103,8 +103,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn raire_matches_brute_force_and_proves_the_winner(votes in contest()) {
-        let audit = AuditType::OneOnMargin { total_auditable_ballots: votes.total() };
+    fn raire_matches_brute_force_and_proves_the_winner(votes in contest(), kind in 0usize..3) {
+        let total_auditable_ballots = votes.total() + 7;
+        let audit = match kind {
+            0 => AuditType::OneOnMargin { total_auditable_ballots },
+            1 => AuditType::Bravo { confidence: 0.05, total_auditable_ballots },
+            _ => AuditType::Macro { confidence: 0.1, error_inflation_factor: 1.1, total_auditable_ballots },
+        };
         match raire(&votes, None, &audit, TrimAlgorithm::MinimizeTree) {
             Ok(r) => {
                 let expected = brute_force(&votes, &audit, r.winner);
@@ -117,6 +122,11 @@ proptest! {
                     prop_assert!(a.margin > 0);
                     prop_assert!(a.difficulty <= r.difficulty);
                 }
+                // the order of the ballots does not matter
+                let mut reversed: Vec<RankedVote> = votes.votes().to_vec();
+                reversed.reverse();
+                let reversed = Votes::new(reversed, votes.num_candidates()).unwrap();
+                prop_assert_eq!(&raire(&reversed, None, &audit, TrimAlgorithm::MinimizeTree).unwrap(), &r);
                 for trim in [TrimAlgorithm::None, TrimAlgorithm::MinimizeAssertions] {
                     let other = raire(&votes, None, &audit, trim).unwrap();
                     prop_assert_eq!(other.difficulty, r.difficulty);

@@ -212,3 +212,12 @@ fn tied_contest_is_refused() {
     let v = votes(&[(10, &[0]), (10, &[1])], 2);
     assert!(raire(&v, None, &GUIDE_AUDIT, TrimAlgorithm::MinimizeTree).is_err());
 }
+
+#[test]
+fn bravo_difficulty_with_no_loser_votes_is_finite() {
+    // BRAVO ASN as ℓ → 0: (ln(1/α) + ln 2/2) / (p_w ln 2)
+    let d = BRAVO.difficulty(6000, 0);
+    let expected = ((1.0f64 / 0.05).ln() + 2f64.ln() / 2.0) / (0.1 * 2f64.ln());
+    close(d, expected, 1e-9);
+    assert!(BRAVO.difficulty(6000, 1) > d);
+}

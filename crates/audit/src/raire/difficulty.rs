@@ -115,7 +115,13 @@ impl AuditType {
                 let s = w / (w + l);
                 let ln2s = (2.0 * s).ln();
                 let numerator = ln2s / 2.0 - confidence.ln();
-                let denominator = (w * ln2s + l * (2.0 - 2.0 * s).ln()) / n;
+                // ℓ ln(2 − 2s) → 0 as ℓ → 0 (avoid 0 · −∞ = NaN)
+                let loser_term = if loser_tally == 0 {
+                    0.0
+                } else {
+                    l * (2.0 - 2.0 * s).ln()
+                };
+                let denominator = (w * ln2s + loser_term) / n;
                 numerator / denominator
             }
             AuditType::Macro {
