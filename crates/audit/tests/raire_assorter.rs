@@ -3,6 +3,7 @@
 //! `test_rcv_assorter`, contests 334 and 361 from `334_361_vbm.json`).
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
+use canvass_audit::assorter::{Audited, Reported};
 use canvass_audit::raire::{
     Assertion, AuditType, TrimAlgorithm, Votes, assorters, irv::ranking, raire,
 };
@@ -172,6 +173,13 @@ fn guide_cards_assorter_means_match_margins() {
     }
     let votes = Votes::from_cards(CONTEST, 4, &cards).unwrap();
     assert_eq!(votes.total(), 13500);
+    assert_eq!(votes.votes().len(), 5);
+    // a card ranking a candidate the contest does not have is refused
+    assert!(Votes::from_cards(CONTEST, 3, &cards).is_err());
+    // a card without the contest is not counted
+    let mut with_other = cards.clone();
+    with_other.push(Card::new(CardId::new("x")));
+    assert_eq!(Votes::from_cards(CONTEST, 4, &with_other).unwrap(), votes);
     let audit = AuditType::OneOnMargin {
         total_auditable_ballots: 13500,
     };
@@ -191,10 +199,38 @@ fn guide_cards_assorter_means_match_margins() {
         );
         assert!(mean > 0.5);
         // no-error comparison value is 1/(2 − v)
+        let m = a.assorter_margin;
         let c = &cards[0];
         let v = a
             .assorter
-            .comparison_value(a.assorter_margin, Some(c), Some(c));
-        assert!((v - 1.0 / (2.0 - a.assorter_margin)).abs() < 1e-12);
+            .comparison_value(m, Reported::Cvr(c), Audited::Card(c), true)
+            .unwrap();
+        assert!((v - 1.0 / (2.0 - m)).abs() < 1e-12);
+        // a lost card is the worst case: ω = A(c)
+        let lost = a
+            .assorter
+            .comparison_value(m, Reported::Cvr(c), Audited::NotFound, true)
+            .unwrap();
+        let expected = (1.0 - a.assorter.assort_card(c)) / (2.0 - m);
+        assert!((lost - expected).abs() < 1e-12);
+        // a phantom CVR (1/2) against the card
+        let phantom = a
+            .assorter
+            .overstatement(Reported::Phantom, Audited::Card(c), true)
+            .unwrap();
+        assert!((phantom - (0.5 - a.assorter.assort_card(c))).abs() < 1e-12);
+        // with card-style data a CVR without the contest is not a sample
+        let other = Card::new(CardId::new("no-contest"));
+        assert!(
+            a.assorter
+                .overstatement(Reported::Cvr(&other), Audited::Card(&other), true)
+                .is_err()
+        );
+        assert_eq!(
+            a.assorter
+                .overstatement(Reported::Cvr(&other), Audited::Card(&other), false)
+                .unwrap(),
+            0.0
+        );
     }
 }

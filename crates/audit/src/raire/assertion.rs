@@ -14,6 +14,8 @@
 //!   `tally_S(winner) − tally_S(loser)`.
 
 use super::irv::{CandidateSet, Votes};
+use crate::assorter::{Audited, Reported};
+use crate::risk_error::RiskError;
 use canvass_model::{CandidateId, Card, ContestId, ContestVotes};
 use serde::{Deserialize, Serialize};
 
@@ -282,24 +284,54 @@ impl IrvAssorter {
         self.assort(card.votes_for(self.contest()))
     }
 
-    /// The overstatement `ω = A(reported) − A(audited)` of one card; `None`
-    /// for a phantom CVR (scored 1/2) or a card that cannot be found
-    /// (scored 0), as in [`crate::assorter::ComparisonAssorter`].
-    pub fn overstatement(&self, reported: Option<&Card>, audited: Option<&Card>) -> f64 {
-        let r = reported.map_or(0.5, |c| self.assort_card(c));
-        let a = audited.map_or(0.0, |c| self.assort_card(c));
-        r - a
+    /// The overstatement `ω = A(c) − A(b)` of one sampled card, scored as
+    /// [`crate::assorter::ComparisonAssorter::overstatement`] does: a
+    /// phantom CVR is 1/2, a card that cannot be found is 0, and with
+    /// card-style data (`use_style`) a CVR without the contest is not a
+    /// sample for it and a found card without the contest scores 0.
+    pub fn overstatement(
+        &self,
+        reported: Reported<'_>,
+        audited: Audited<'_>,
+        use_style: bool,
+    ) -> Result<f64, RiskError> {
+        let contest = self.contest();
+        let a_reported = match reported {
+            Reported::Cvr(card) => {
+                let votes = card.votes_for(contest);
+                if use_style && votes.is_none() {
+                    return Err(RiskError::CardNotEligible {
+                        card: card.id.as_str().to_owned(),
+                    });
+                }
+                self.assort(votes)
+            }
+            // SHANGRLA §3.4: a phantom CVR is scored 1/2
+            Reported::Phantom => 0.5,
+            Reported::PoolMean(mean) => mean,
+        };
+        let a_audited = match audited {
+            // SHANGRLA §3.4: a card that cannot be found is the worst case
+            Audited::NotFound => 0.0,
+            Audited::Card(card) => match card.votes_for(contest) {
+                None if use_style => 0.0,
+                votes => self.assort(votes),
+            },
+        };
+        Ok(a_reported - a_audited)
     }
 
     /// The comparison (overstatement) assorter value `(1 − ω/u)/(2 − v/u)`
-    /// for reported assorter margin `v` (SHANGRLA §3.2).
+    /// of one sampled card, for reported assorter margin `v` (SHANGRLA §3.2).
     pub fn comparison_value(
         &self,
         margin: f64,
-        reported: Option<&Card>,
-        audited: Option<&Card>,
-    ) -> f64 {
+        reported: Reported<'_>,
+        audited: Audited<'_>,
+        use_style: bool,
+    ) -> Result<f64, RiskError> {
         let u = self.upper_bound();
-        (1.0 - self.overstatement(reported, audited) / u) / (2.0 - margin / u)
+        let omega = self.overstatement(reported, audited, use_style)?;
+        Ok((1.0 - omega / u) / (2.0 - margin / u))
     }
 }
