@@ -234,3 +234,59 @@ fn guide_cards_assorter_means_match_margins() {
         );
     }
 }
+
+/// End to end: each assertion of the guide example audited by ALPHA on its
+/// comparison assorter with no discrepancies. Every assertion is confirmed
+/// at α = 5%, and an assertion that is harder by RAIRE's difficulty never
+/// needs fewer draws.
+#[test]
+fn guide_assertions_confirm_with_alpha_in_difficulty_order() {
+    use canvass_audit::nonneg_mean::{
+        Estimator, NonnegMean, Population, RiskFunction, ShrinkTrunc,
+    };
+    let v = |n, prefs: &[u32]| canvass_audit::raire::RankedVote {
+        n,
+        prefs: prefs.to_vec(),
+    };
+    let votes = Votes::new(
+        vec![
+            v(5000, &[2, 1, 0]),
+            v(1000, &[1, 2, 3]),
+            v(1500, &[3, 0]),
+            v(4000, &[0, 3]),
+            v(2000, &[3]),
+        ],
+        4,
+    )
+    .unwrap();
+    let audit = AuditType::OneOnMargin {
+        total_auditable_ballots: 13500,
+    };
+    let result = raire(&votes, Some(2), &audit, TrimAlgorithm::MinimizeTree).unwrap();
+    let mut needed: Vec<(f64, usize)> = Vec::new();
+    for a in &result.assertions {
+        let v = a.margin as f64 / 13500.0;
+        let upper = 2.0 / (2.0 - v); // overstatement assorter bound, u = 1
+        let no_error = 1.0 / (2.0 - v);
+        let test = NonnegMean::new(
+            Population {
+                upper,
+                size: Some(13500),
+                null_mean: 0.5,
+            },
+            RiskFunction::Alpha(Estimator::ShrinkTrunc(ShrinkTrunc::defaults(upper))),
+        );
+        let m = test.test(&vec![no_error; 2000]).unwrap();
+        let n = m.p_history.iter().position(|&p| p <= 0.05).unwrap() + 1;
+        needed.push((a.difficulty, n));
+    }
+    needed.sort_by(|x, y| x.0.total_cmp(&y.0));
+    for pair in needed.windows(2) {
+        assert!(pair[0].1 <= pair[1].1, "{needed:?}");
+    }
+    // the hardest assertion (difficulty 27, diluted margin 1/27) needs most
+    let (d, n) = *needed.last().unwrap();
+    assert!((d - 27.0).abs() < 1e-9);
+    assert!(n > needed[0].1, "{needed:?}");
+    eprintln!("draws to confirm at 5%, by difficulty: {needed:?}");
+}
