@@ -3,7 +3,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use canvass_audit::raire::{
-    Assertion, AuditType, RaireProblem, RankedVote, TrimAlgorithm, Votes, check_winner,
+    Assertion, AuditType, RaireProblem, RankedVote, TrimAlgorithm, Votes, bravo_asn, check_winner,
     possible_winners_by_enumeration, raire,
 };
 
@@ -171,6 +171,8 @@ fn paper_example4_bravo_exclusions() {
     close(exclusion(&BRAVO, &[0, 1, 2, 3], 2), 6885.0, 1.0);
     close(exclusion(&BRAVO, &[0, 1, 3], 1), 64.0, 0.1);
     close(exclusion(&BRAVO, &[0, 3], 0), 1271.6, 0.1);
+    // over the 56,000 ballots still active with {c1, c4} (raire-rs's 1186)
+    close(bravo_asn(0.05, 30000, 26000, 56000), 1186.0, 1.0);
 }
 
 #[test]
@@ -220,4 +222,105 @@ fn bravo_difficulty_with_no_loser_votes_is_finite() {
     let expected = ((1.0f64 / 0.05).ln() + 2f64.ln() / 2.0) / (0.1 * 2f64.ln());
     close(d, expected, 1e-9);
     assert!(BRAVO.difficulty(6000, 1) > d);
+}
+
+// RAIRE paper example 5 (5 candidates, 21,999 ballots) and example 9.
+fn example5() -> Votes {
+    votes(
+        &[
+            (10000, &[0]),
+            (6000, &[1]),
+            (3000, &[2, 1]),
+            (2000, &[2, 0]),
+            (500, &[3]),
+            (499, &[4]),
+        ],
+        5,
+    )
+}
+
+fn example9() -> Votes {
+    votes(
+        &[(10000, &[0, 1, 2]), (6000, &[1, 0, 2]), (5999, &[2, 0, 1])],
+        3,
+    )
+}
+
+const BRAVO_21999: AuditType = AuditType::Bravo {
+    confidence: 0.05,
+    total_auditable_ballots: 21999,
+};
+const MACRO_21999: AuditType = AuditType::Macro {
+    confidence: 0.05,
+    error_inflation_factor: 1.1,
+    total_auditable_ballots: 21999,
+};
+
+fn group_exclusion(v: &Votes, audit: &AuditType, continuing: &[u32], losers: &[u32]) -> f64 {
+    let set = continuing.iter().fold(0u64, |s, &c| s | (1 << c));
+    audit.elimination_difficulty(&v.restricted_tallies(set), continuing, losers)
+}
+
+#[test]
+fn paper_example7_bravo_group_exclusions() {
+    let v = example5();
+    close(
+        group_exclusion(&v, &BRAVO_21999, &[0, 1, 2, 3, 4], &[3, 4]),
+        49.1,
+        0.1,
+    );
+    // the paper's 1402 takes shares of the 21,000 ballots still active
+    // with {c1, c2, c3} continuing (999 exhausted); over all 21,999 it is 1468.9
+    close(
+        group_exclusion(&v, &BRAVO_21999, &[0, 1, 2], &[2]),
+        1468.9,
+        0.1,
+    );
+    let t = v.restricted_tallies(0b111);
+    close(
+        bravo_asn(0.05, t[0].min(t[1]), t[2], t.iter().sum()),
+        1402.0,
+        1.0,
+    );
+}
+
+#[test]
+fn paper_example8_macro_group_exclusions() {
+    let v = example5();
+    close(
+        group_exclusion(&v, &MACRO_21999, &[0, 1, 2, 3, 4], &[3, 4]),
+        36.2,
+        0.1,
+    );
+    close(
+        group_exclusion(&v, &MACRO_21999, &[0, 1, 2], &[2]),
+        145.0,
+        1.0,
+    );
+    close(group_exclusion(&v, &MACRO_21999, &[0, 1], &[1]), 48.3, 0.1);
+}
+
+fn neb(v: &Votes, audit: &AuditType, winner: u32, loser: u32) -> f64 {
+    let (w, l) = Assertion::NotEliminatedBefore { winner, loser }.tallies(v);
+    audit.difficulty(w, l)
+}
+
+#[test]
+fn paper_example10_bravo_neb() {
+    // the paper takes the shares over the w + ℓ ballots of the comparison
+    let v = example9();
+    for (loser, expected) in [(1, 98.4), (2, 98.3)] {
+        let (w, l) = Assertion::NotEliminatedBefore { winner: 0, loser }.tallies(&v);
+        close(bravo_asn(0.05, w, l, w + l), expected, 0.1);
+        // over all 21,999 ballots (AuditType::Bravo, as raire-rs) it is larger
+        assert!(neb(&v, &BRAVO_21999, 0, loser) > expected);
+    }
+}
+
+#[test]
+fn paper_example11_macro_neb() {
+    let v = example9();
+    assert_eq!(v.total(), 21999);
+    close(neb(&v, &MACRO_21999, 0, 1), 36.2, 0.1);
+    close(neb(&v, &MACRO_21999, 0, 2), 36.2, 0.1);
 }

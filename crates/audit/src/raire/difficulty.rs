@@ -110,20 +110,12 @@ impl AuditType {
         match *self {
             AuditType::OneOnMargin { .. } => n / margin,
             AuditType::OneOnMarginSq { .. } => (n / margin) * (n / margin),
-            AuditType::Bravo { confidence, .. } => {
-                // BRAVO §5 ASN, p_w = w/N, p_ℓ = ℓ/N
-                let s = w / (w + l);
-                let ln2s = (2.0 * s).ln();
-                let numerator = ln2s / 2.0 - confidence.ln();
-                // ℓ ln(2 − 2s) → 0 as ℓ → 0 (avoid 0 · −∞ = NaN)
-                let loser_term = if loser_tally == 0 {
-                    0.0
-                } else {
-                    l * (2.0 - 2.0 * s).ln()
-                };
-                let denominator = (w * ln2s + loser_term) / n;
-                numerator / denominator
-            }
+            AuditType::Bravo { confidence, .. } => bravo_asn(
+                confidence,
+                winner_tally,
+                loser_tally,
+                self.total_auditable_ballots(),
+            ),
             AuditType::Macro {
                 confidence,
                 error_inflation_factor,
@@ -154,4 +146,28 @@ impl AuditType {
         }
         self.difficulty(lowest_winner, losers_tally)
     }
+}
+
+/// BRAVO's average sample number (BRAVO §5; `PUBLISHED.md` §5) for a
+/// winner with `winner_tally` votes against a loser with `loser_tally`, the
+/// shares taken over `ballots`:
+/// `(ln(1/α) + ln(2s)/2) / ((w ln(2s) + ℓ ln(2 − 2s))/ballots)`,
+/// `s = w/(w+ℓ)`; infinite unless `w > ℓ`. [`AuditType::Bravo`] uses all
+/// `N` auditable ballots; the RAIRE paper's worked examples use the ballots
+/// still active in the comparison (e.g. `w + ℓ` for an NEB assertion).
+pub fn bravo_asn(confidence: f64, winner_tally: u64, loser_tally: u64, ballots: u64) -> f64 {
+    if winner_tally <= loser_tally {
+        return f64::INFINITY;
+    }
+    let (w, l) = (winner_tally as f64, loser_tally as f64);
+    let s = w / (w + l);
+    let ln2s = (2.0 * s).ln();
+    let numerator = ln2s / 2.0 - confidence.ln();
+    // ℓ ln(2 − 2s) → 0 as ℓ → 0 (avoid 0 · −∞ = NaN)
+    let loser_term = if loser_tally == 0 {
+        0.0
+    } else {
+        l * (2.0 - 2.0 * s).ln()
+    };
+    numerator / ((w * ln2s + loser_term) / ballots as f64)
 }

@@ -44,7 +44,7 @@ pub mod search;
 pub mod trim;
 
 pub use assertion::{Assertion, AssertionAndDifficulty, IrvAssorter, SuffixEffect};
-pub use difficulty::AuditType;
+pub use difficulty::{AuditType, bravo_asn};
 pub use irv::{RankedVote, Votes};
 pub use json::{RaireProblem, RaireSolution};
 pub use search::{DEFAULT_WORK_LIMIT, RaireResult, raire, raire_with_limit};
