@@ -8,7 +8,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use canvass_audit::raire::{
-    Assertion, RaireProblem, RaireSolution, TrimAlgorithm, check_winner, json::Outcome,
+    Assertion, AuditType, RaireProblem, RaireSolution, TrimAlgorithm, check_winner, json::Outcome,
     possible_winners_by_enumeration,
 };
 use std::path::{Path, PathBuf};
@@ -194,4 +194,52 @@ fn nsw2021_trims_keep_difficulty() {
     eprintln!(
         "assertions over 33 contests: None {none}, MinimizeTree {tree}, MinimizeAssertions {fewest}"
     );
+}
+
+/// BRAVO (α = 5%) and MACRO (α = 5%, γ = 1.1) difficulties on the same
+/// contests (raire-rs publishes no reference for these): same winner, every
+/// assertion holds, the winner is proved, and the audit difficulty is the
+/// hardest assertion's.
+#[test]
+fn nsw2021_bravo_and_macro_prove_the_winner() {
+    let Some(dir) = data_dir() else { return };
+    for file in inputs(&dir) {
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let mut problem =
+            RaireProblem::from_json(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let n = problem.audit.total_auditable_ballots();
+        let reference = problem.solve().unwrap();
+        for audit in [
+            AuditType::Bravo {
+                confidence: 0.05,
+                total_auditable_ballots: n,
+            },
+            AuditType::Macro {
+                confidence: 0.05,
+                error_inflation_factor: 1.1,
+                total_auditable_ballots: n,
+            },
+        ] {
+            problem.audit = audit;
+            let r = problem.solve().unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(r.winner, reference.winner, "{name}");
+            let list: Vec<Assertion> = r.assertions.iter().map(|a| a.assertion.clone()).collect();
+            check_winner(&list, r.winner, r.num_candidates).unwrap();
+            assert!(r.assertions.iter().all(|a| a.margin > 0), "{name}");
+            let hardest = r
+                .assertions
+                .iter()
+                .map(|a| a.difficulty)
+                .fold(0.0, f64::max);
+            assert_eq!(hardest, r.difficulty, "{name}");
+            if let AuditType::Macro { .. } = audit {
+                // MACRO is OneOnMargin scaled by −ln(α)·2γ: same search
+                let scale = -(0.05f64.ln()) * 2.0 * 1.1;
+                assert!(
+                    (r.difficulty - scale * reference.difficulty).abs() < 1e-9 * r.difficulty,
+                    "{name}"
+                );
+            }
+        }
+    }
 }
