@@ -44,8 +44,9 @@ pub struct RaireResult {
     pub num_candidates: usize,
 }
 
-/// The default bound on work: suffixes evaluated by the search, and tree
-/// nodes built by the trim (each counted separately). The hardest NSW 2021
+/// The default bound on work: suffixes evaluated by the search (plus one
+/// unit per 256 distinct rankings tallied for each new continuing set), and
+/// tree nodes built by the trim (counted separately). The hardest NSW 2021
 /// contest (10 candidates) evaluates 3,899 suffixes; the bound keeps memory
 /// and time small on hostile input.
 pub const DEFAULT_WORK_LIMIT: u64 = 1_000_000;
@@ -213,6 +214,11 @@ impl<'a> Search<'a> {
     /// RAIRE `find-best-audit(π)`, counted against the work limit.
     fn find_best(&mut self, pi: &[u32]) -> Result<Best, RaireError> {
         self.work += 1;
+        // a new continuing set costs a pass over the votes
+        let set = pi.iter().fold(0u64, |s, &x| s | (1u64 << x));
+        if !self.tallies.contains_key(&set) {
+            self.work += self.votes.votes().len() as u64 / 256;
+        }
         if self.work > self.work_limit {
             return Err(RaireError::WorkLimit {
                 step: "the raire search",
