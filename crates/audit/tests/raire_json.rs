@@ -183,3 +183,48 @@ proptest! {
         let _ = RaireProblem::from_json(&p.to_string()).map(|p| p.solution());
     }
 }
+
+#[test]
+fn many_close_candidates_end_within_the_work_limit() {
+    // 30 candidates with nearly equal support over 3,000 distinct rankings:
+    // the search gives up with WorkLimit (or succeeds) instead of running on
+    let n = 30u32;
+    let mut list = Vec::new();
+    let mut x: u64 = 12345;
+    for i in 0..3000u64 {
+        let mut prefs: Vec<u32> = (0..n).collect();
+        for k in (1..prefs.len()).rev() {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            prefs.swap(k, (x >> 33) as usize % (k + 1));
+        }
+        prefs.truncate(5);
+        list.push(RankedVote {
+            n: 10 + i % 7,
+            prefs,
+        });
+    }
+    list.push(RankedVote {
+        n: 400,
+        prefs: vec![0],
+    });
+    let votes = Votes::new(list, n as usize).unwrap();
+    let audit = AuditType::OneOnMargin {
+        total_auditable_ballots: votes.total(),
+    };
+    let start = std::time::Instant::now();
+    let r = raire_with_limit(&votes, None, &audit, TrimAlgorithm::MinimizeTree, 100_000);
+    eprintln!(
+        "30 candidates: {:?} in {:?}",
+        r.as_ref().err(),
+        start.elapsed()
+    );
+    assert!(
+        r.is_ok()
+            || matches!(
+                r,
+                Err(RaireError::WorkLimit { .. } | RaireError::CouldNotRuleOut { .. })
+            )
+    );
+}
