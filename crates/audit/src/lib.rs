@@ -24,6 +24,7 @@ pub mod assorter;
 pub mod bravo;
 pub mod macro_batch;
 pub mod nonneg_mean;
+pub mod raire;
 pub mod risk_error;
 pub mod sample_size;
 pub mod sampler;
