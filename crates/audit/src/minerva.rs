@@ -483,6 +483,18 @@ pub fn approximate_round_size(margin: f64, alpha: f64, quant: f64) -> Result<u64
 /// stopping probability is not monotone in the round size, so the bisection
 /// path — reproduced exactly here — decides which size is returned.
 pub fn pair_first_round_size(margin: f64, alpha: f64, quant: f64) -> Result<u64, RiskError> {
+    pair_first_round_size_with_threshold(margin, alpha, quant, APPROXIMATION_THRESHOLD)
+}
+
+/// [`pair_first_round_size`] with athena's approximation threshold given
+/// (athena `--approx`, `set_approximation_threshold`); the bisection runs
+/// for every margin at or above it.
+pub fn pair_first_round_size_with_threshold(
+    margin: f64,
+    alpha: f64,
+    quant: f64,
+    threshold: f64,
+) -> Result<u64, RiskError> {
     check_alpha(alpha)?;
     check_quant(quant)?;
     if !(margin > 0.0 && margin < 1.0) {
@@ -492,7 +504,7 @@ pub fn pair_first_round_size(margin: f64, alpha: f64, quant: f64) -> Result<u64,
             expected: "strictly between 0 and 1",
         });
     }
-    if margin < APPROXIMATION_THRESHOLD {
+    if margin < threshold {
         return approximate_round_size(margin, alpha, quant);
     }
     let mut round_max = FIRST_ROUND_MAX;
