@@ -232,10 +232,13 @@ impl MinervaContest {
     }
 
     /// Arlo's landslide rule (`fix_landslide_arlo_contest`): athena cannot
-    /// audit a pair whose loser has no votes (its Wald bound needs a margin
-    /// below 1), so when every loser has zero votes each gets one, and the
-    /// contest is rebuilt from the tallies alone (its ballots become the sum
-    /// of the votes, with one winner, as Arlo's `make_arlo_contest` does).
+    /// size a round for a pair whose loser has no votes (its Wald bound
+    /// needs a margin below 1), so when every loser has zero votes each gets
+    /// one, and the contest is rebuilt from the tallies alone (its ballots
+    /// become the sum of the votes, as Arlo's `make_arlo_contest` does).
+    /// Arlo's rebuild also resets the number of winners to 1; we keep the
+    /// contest's, which is the same for the single-winner contests Arlo
+    /// tests and avoids auditing a reported winner as a loser.
     fn landslide_fixed(&self) -> Option<MinervaContest> {
         let Declared::Pairs(pairs) = self.declared() else {
             return None;
@@ -257,7 +260,7 @@ impl MinervaContest {
         Some(MinervaContest {
             ballots,
             tallies,
-            winners: 1,
+            winners: self.winners,
         })
     }
 
@@ -328,12 +331,8 @@ impl MinervaContest {
             Declared::Tie => return Err(contest_error("reported tallies are tied")),
             Declared::Pairs(p) => p,
         };
-        if let Some(p) = active.iter().find(|p| p.v_l == 0) {
-            let name = self.tallies.get(p.loser).map_or("", |t| t.0.as_str());
-            return Err(contest_error(format!(
-                "loser {name:?} has no reported votes; Minerva (athena) needs a margin below 1"
-            )));
-        }
+        // a loser with no reported votes gives margin 1 (p = 1): athena's
+        // risk computation handles it (no landslide rule here, as in Arlo)
         // cumulative counts per candidate after each round (athena
         // `add_observations`)
         let mut cumulative: Vec<Vec<u64>> = Vec::new();

@@ -297,3 +297,46 @@ fn arlo_test_compute_risk_close_narrow_3() {
         true,
     );
 }
+
+#[test]
+fn arlo_test_compute_risk_landslide_loser_without_votes() {
+    // margin 1: every relevant ballot must show the winner
+    let t = &[("a", 1000), ("b", 0)];
+    let c = contest(t, 1);
+    let r = c.risk(0.1, &rounds(&c, &[5], &[&[5, 0]])).expect("risk");
+    // under the tie each of 5 ballots is the winner's with prob ½
+    assert!((r.p_value - 1.0 / 32.0).abs() < 1e-15, "{}", r.p_value);
+    assert!(r.confirmed);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// athena's bisection keeps P(stop) ≤ q at its lower end and ≥ q at
+        /// its upper end, so the size returned is a crossing of q.
+        #[test]
+        fn size_is_a_crossing(margin in 0.05f64..0.9, q in 0.5f64..0.95, alpha in 0.01f64..0.3) {
+            let n = pair_first_round_size(margin, alpha, q).expect("size");
+            prop_assert!(first_round_stopping_probability(margin, alpha, n) >= q);
+            prop_assert!(first_round_stopping_probability(margin, alpha, n - 1) <= q);
+        }
+
+        /// p-values are probabilities and `confirmed` is `p ≤ α`.
+        #[test]
+        fn risk_is_a_probability(
+            w in 1u64..500, l in 1u64..500, o in 0u64..100,
+            sw in 0u64..60, sl in 0u64..60, so in 0u64..20, extra in 0u64..10,
+        ) {
+            prop_assume!(w != l);
+            let c = contest(&[("a", w), ("b", l), ("c", o), (UNDERVOTE, 7)], 1);
+            let size = sw + sl + so + extra;
+            let r = c.risk(0.1, &rounds(&c, &[size], &[&[sw, sl, so]])).expect("risk");
+            prop_assert!((0.0..=1.0).contains(&r.p_value), "{}", r.p_value);
+            prop_assert_eq!(r.confirmed, r.p_value <= 0.1);
+        }
+    }
+}
