@@ -50,8 +50,8 @@ pub const QUANTILES: [f64; 3] = [0.7, 0.8, 0.9];
 /// default 0.015, which Arlo does not change).
 pub const APPROXIMATION_THRESHOLD: f64 = 0.015;
 
-/// Arlo's growth factor for rounds after the first (Arlo `config.py`
-/// `MINERVA_MULTIPLE`, default 1.5).
+/// Arlo's growth factor for rounds after the first (`MINERVA_MULTIPLE`,
+/// 1.5 in Arlo's `minerva.py`, later read from its configuration).
 pub const ROUND_MULTIPLE: f64 = 1.5;
 
 /// athena starts its search for an upper bound on the round size here
