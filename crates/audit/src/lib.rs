@@ -23,6 +23,7 @@
 pub mod assorter;
 pub mod bravo;
 pub mod macro_batch;
+pub mod minerva;
 pub mod nonneg_mean;
 pub mod raire;
 pub mod risk_error;

@@ -5,11 +5,14 @@
 //! canvass calc risk --function alpha --values 1,1,0.5 --population 1000 --json
 //! canvass calc risk --method bravo --ballots 1000 --votes a=600,b=400 --sample a=72,b=47 --json
 //! canvass calc sample-size --method bravo --risk-limit 0.1 --ballots 1000 --votes a=600,b=400 --json
+//! canvass calc risk --method minerva --ballots 1200 --votes a=600,b=400,c=100 --round 83:a=40,b=40,c=3 --round 200:a=70,b=30,c=10 --json
+//! canvass calc sample-size --method minerva --risk-limit 0.1 --ballots 1200 --votes a=600,b=400,c=100 --json
 //! canvass calc sample-size --method kaplan-markov --risk-limit 0.1 --ballots 100000 --votes w=60000,l=40000 --json
 //! ```
 
 use anyhow::{Context, Result, bail};
 use canvass_audit::bravo::BravoContest;
+use canvass_audit::minerva::{MinervaContest, MinervaRound};
 use canvass_audit::nonneg_mean::{
     Bet, Estimator, NonnegMean, Population, RiskFunction, ShrinkTrunc,
 };
@@ -56,12 +59,14 @@ enum BetKind {
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
 enum RiskMethod {
     Bravo,
+    Minerva,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
 enum SizeMethod {
     Bravo,
     KaplanMarkov,
+    Minerva,
 }
 
 #[derive(Args, Debug)]
@@ -126,6 +131,10 @@ struct RiskArgs {
     /// BRAVO: sampled votes (all rounds), `name=count,...`.
     #[arg(long)]
     sample: Option<String>,
+    /// Minerva: one round as `size:name=count,...` (ballots drawn in the
+    /// round, votes seen in it); repeat in round order.
+    #[arg(long = "round")]
+    rounds: Vec<String>,
     /// Risk limit α (a fraction, e.g. 0.1, or a percentage, e.g. 10%).
     #[arg(long, default_value = "0.1")]
     risk_limit: String,
@@ -163,6 +172,12 @@ struct SampleSizeArgs {
     /// Kaplan–Markov: ballots drawn so far.
     #[arg(long)]
     sampled: Option<u64>,
+    /// Minerva: size of the first round, to get a later round's size.
+    #[arg(long)]
+    first_round: Option<u64>,
+    /// Minerva: rounds done so far (with --first-round).
+    #[arg(long, default_value_t = 1, requires = "first_round")]
+    rounds_done: usize,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -239,6 +254,9 @@ fn parse_counts(flag: &str, text: &str) -> Result<Vec<(String, u64)>> {
 fn risk(a: &RiskArgs) -> Result<String> {
     if a.method == Some(RiskMethod::Bravo) {
         return bravo_risk(a);
+    }
+    if a.method == Some(RiskMethod::Minerva) {
+        return minerva_risk(a);
     }
     let Some(function) = a.function else {
         bail!(
@@ -381,6 +399,7 @@ fn sample_size(a: &SampleSizeArgs) -> Result<String> {
                 s
             })
         }
+        SizeMethod::Minerva => minerva_sample_size(a, alpha),
         SizeMethod::KaplanMarkov => {
             if a.sample.is_some() {
                 bail!(
@@ -417,4 +436,196 @@ fn parse_discrepancies(text: &str) -> Result<Discrepancies> {
         }
     }
     Ok(d)
+}
+
+fn minerva_contest(
+    ballots: Option<u64>,
+    votes: Option<&str>,
+    winners: usize,
+) -> Result<MinervaContest> {
+    let ballots = ballots.context("--ballots is required")?;
+    let votes = parse_counts("--votes", votes.context("--votes is required")?)?;
+    Ok(MinervaContest::new(ballots, votes, winners)?)
+}
+
+/// `size:name=count,...`.
+fn parse_round(text: &str) -> Result<MinervaRound> {
+    let (size, votes) = text
+        .split_once(':')
+        .with_context(|| format!("--round {text:?} is not size:name=count,..."))?;
+    let size = size
+        .trim()
+        .parse::<u64>()
+        .with_context(|| format!("--round {text:?}: size {size:?} is not a whole number"))?;
+    Ok(MinervaRound {
+        size,
+        votes: parse_counts("--round", votes)?.into_iter().collect(),
+    })
+}
+
+fn minerva_risk(a: &RiskArgs) -> Result<String> {
+    if a.sample.is_some() {
+        bail!(
+            "--sample is for --method bravo; give Minerva's rounds as --round size:name=count,..."
+        );
+    }
+    let contest = minerva_contest(a.ballots, a.votes.as_deref(), a.winners)?;
+    if a.rounds.is_empty() {
+        bail!("--round is required with --method minerva");
+    }
+    let rounds = a
+        .rounds
+        .iter()
+        .map(|r| parse_round(r))
+        .collect::<Result<Vec<_>>>()?;
+    let alpha = parse_risk_limit(&a.risk_limit)?;
+    let r = contest.risk(alpha, &rounds)?;
+    Ok(if a.json {
+        serde_json::to_string(&r)?
+    } else {
+        format!(
+            "p-value {} after {} round(s): {}",
+            r.p_value,
+            r.rounds_evaluated,
+            if r.confirmed {
+                "confirmed"
+            } else {
+                "not confirmed"
+            }
+        )
+    })
+}
+
+fn minerva_sample_size(a: &SampleSizeArgs, alpha: f64) -> Result<String> {
+    if a.observed.is_some() || a.sampled.is_some() || a.sample.is_some() {
+        bail!("--method minerva takes --first-round (and --rounds-done) for later rounds");
+    }
+    let contest = minerva_contest(Some(a.ballots), Some(&a.votes), a.winners)?;
+    let mut quantiles = Map::new();
+    let mut all_ballots = false;
+    if let Some(first) = a.first_round {
+        // Arlo's fixed schedule for rounds after the first (0.9 only)
+        let n = canvass_audit::minerva::next_round_size(first, a.rounds_done);
+        quantiles.insert("0.9".to_owned(), json!(n));
+    } else {
+        let o = contest.first_round_sizes(alpha, &canvass_audit::minerva::QUANTILES)?;
+        all_ballots = o.all_ballots;
+        for q in &o.quantiles {
+            quantiles.insert(q.prob.to_string(), json!(q.size));
+        }
+    }
+    Ok(if a.json {
+        json!({ "quantiles": Value::Object(quantiles), "all_ballots": all_ballots }).to_string()
+    } else {
+        let parts: Vec<String> = quantiles.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let mut s = parts.join(", ");
+        if all_ballots {
+            s.push_str(" (full hand count)");
+        }
+        s
+    })
+}
+
+#[cfg(test)]
+mod minerva_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code may panic
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Size {
+        #[command(flatten)]
+        a: SampleSizeArgs,
+    }
+
+    #[derive(Parser)]
+    struct Risk {
+        #[command(flatten)]
+        a: RiskArgs,
+    }
+
+    fn size_json(args: &[&str]) -> Value {
+        let p = Size::try_parse_from(std::iter::once("x").chain(args.iter().copied())).unwrap();
+        serde_json::from_str(&sample_size(&p.a).unwrap()).unwrap()
+    }
+
+    fn risk_json(args: &[&str]) -> Result<Value> {
+        let p = Risk::try_parse_from(std::iter::once("x").chain(args.iter().copied())).unwrap();
+        Ok(serde_json::from_str(&risk(&p.a)?)?)
+    }
+
+    #[test]
+    fn minerva_first_round_sizes_arlo_c3() {
+        let v = size_json(&[
+            "--method",
+            "minerva",
+            "--risk-limit",
+            "10%",
+            "--ballots",
+            "1200",
+            "--votes",
+            "a=600,b=400,c=100",
+            "--json",
+        ]);
+        assert_eq!(v["quantiles"]["0.7"], 134);
+        assert_eq!(v["quantiles"]["0.8"], 166);
+        assert_eq!(v["quantiles"]["0.9"], 215);
+        assert_eq!(v["all_ballots"], false);
+    }
+
+    #[test]
+    fn minerva_second_round_size_arlo() {
+        let v = size_json(&[
+            "--method",
+            "minerva",
+            "--risk-limit",
+            "20%",
+            "--ballots",
+            "1000000",
+            "--votes",
+            "a=502000,b=498000",
+            "--first-round",
+            "20",
+            "--json",
+        ]);
+        assert_eq!(v["quantiles"]["0.9"], 45);
+    }
+
+    #[test]
+    fn minerva_two_round_risk_arlo() {
+        let v = risk_json(&[
+            "--method",
+            "minerva",
+            "--ballots",
+            "1200",
+            "--votes",
+            "a=600,b=400,c=100",
+            "--round",
+            "83:a=40,b=40,c=3",
+            "--round",
+            "200:a=70,b=30,c=10",
+            "--json",
+        ])
+        .unwrap();
+        let p = v["p_value"].as_f64().unwrap();
+        assert!((p / 0.006382031505998192 - 1.0).abs() < 1e-9, "{p}");
+        assert_eq!(v["confirmed"], true);
+    }
+
+    #[test]
+    fn minerva_bad_round_is_an_error() {
+        for bad in ["83", "x:a=1", "82:a=40,b=40,c=3"] {
+            let r = risk_json(&[
+                "--method",
+                "minerva",
+                "--ballots",
+                "1200",
+                "--votes",
+                "a=600,b=400,c=100",
+                "--round",
+                bad,
+            ]);
+            assert!(r.is_err(), "{bad}");
+        }
+    }
 }
