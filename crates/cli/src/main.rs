@@ -43,12 +43,6 @@ enum Command {
     Calc(cmd_calc::CalcArgs),
     /// Draw an audit sample with a published sampler (rivest, sha256-counter, cryptorandom).
     Sample(cmd_sample::SampleArgs),
-    /// Draw an audit sample with a published sampler (rivest, sha256-counter, cryptorandom).
-    Sample(cmd_sample::SampleArgs),
-    /// Risk measurements and sample sizes.
-    Calc(cmd_calc::CalcArgs),
-    /// Convert cast vote records to NIST CDF JSON or a Dominion export.
-    Convert(cmd_convert::ConvertArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -63,8 +57,5 @@ fn main() -> anyhow::Result<()> {
         Command::BenchCommit(args) => cmd_commit::run_bench(args),
         Command::Calc(args) => cmd_calc::run(args),
         Command::Sample(args) => cmd_sample::run(args),
-        Command::Sample(args) => cmd_sample::run(args),
-        Command::Calc(args) => cmd_calc::run(args),
-        Command::Convert(args) => cmd_convert::run(args),
     }
 }

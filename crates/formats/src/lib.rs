@@ -87,11 +87,6 @@ pub fn read_path(
         Format::Abif => abif::read(path, options, election, sink),
         Format::RaireCsv => raire::read_csv(path, options, election, sink),
         Format::RaireJson => raire::read_json(path, options, election, sink),
-        #[allow(unreachable_patterns)]
-        _ => Err(FormatError::Unsupported {
-            at: Location::file(path),
-            format,
-        }),
     }
 }
 
