@@ -3,7 +3,7 @@
 //! expected report counts ballots (`totalNumBallots`).
 //!
 //! The 13-file scale case (1,041,313 ballots) runs only with
-//! `CANVASS_SCALE=1`.
+//! `CANVASS_HEAVY_TESTS=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod ess_common;
@@ -31,7 +31,7 @@ fn rctab_cases_card_counts_equal_total_num_ballots() {
         .filter(|p| p.is_dir() && !p.ends_with("_shared"))
         .collect();
     cases.sort();
-    let scale = std::env::var("CANVASS_SCALE").is_ok_and(|v| v == "1");
+    let scale = std::env::var("CANVASS_HEAVY_TESTS").is_ok_and(|v| v == "1");
     let mut checked = 0;
     let mut failures = Vec::new();
     for case in cases {
@@ -44,7 +44,7 @@ fn rctab_cases_card_counts_equal_total_num_ballots() {
             continue;
         }
         if name == "2013_minneapolis_mayor_scale" && !scale {
-            eprintln!("{name}: skipped (set CANVASS_SCALE=1)");
+            eprintln!("{name}: skipped (set CANVASS_HEAVY_TESTS=1)");
             continue;
         }
         let mut total = 0u64;

@@ -1,7 +1,7 @@
 //! Scale benchmark (not a timed test): IRV on 1,000,000 generated ranked
-//! ballots with 15 candidates. Runs only with `CANVASS_HEAVY=1`; prints the
+//! ballots with 15 candidates. Runs only with `CANVASS_HEAVY_TESTS=1`; prints the
 //! time to aggregate and to count. Measure with
-//! `CANVASS_HEAVY=1 cargo test --release -p canvass-tabulate --test ranked_scale -- --nocapture`.
+//! `CANVASS_HEAVY_TESTS=1 cargo test --release -p canvass-tabulate --test ranked_scale -- --nocapture`.
 
 #![allow(clippy::panic)] // tests report failures by panicking
 
@@ -48,8 +48,8 @@ fn cpu_seconds() -> f64 {
 
 #[test]
 fn irv_one_million_ballots_fifteen_candidates() {
-    if std::env::var("CANVASS_HEAVY").as_deref() != Ok("1") {
-        eprintln!("skipped: set CANVASS_HEAVY=1 to run the 1M-ballot benchmark");
+    if std::env::var("CANVASS_HEAVY_TESTS").as_deref() != Ok("1") {
+        eprintln!("skipped: set CANVASS_HEAVY_TESTS=1 to run the 1M-ballot benchmark");
         return;
     }
     let names: Vec<RankedCandidate> = (0..15)

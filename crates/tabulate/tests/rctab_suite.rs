@@ -28,7 +28,7 @@ fn data_dir() -> Option<PathBuf> {
     }
 }
 
-/// Cases run only with `CANVASS_HEAVY=1`.
+/// Cases run only with `CANVASS_HEAVY_TESTS=1`.
 const HEAVY_CASES: &[&str] = &["2013_minneapolis_mayor_scale"];
 
 /// Cases that do not pass yet, with the reason.
@@ -207,11 +207,11 @@ fn rctab_regression_suite() {
     let (mut pass, mut fail, mut no_reader) = (Vec::new(), Vec::new(), Vec::new());
     let mut unexpected = Vec::new();
     for name in &names {
-        // About 1M ballots in 13 xlsx files: only with CANVASS_HEAVY=1.
+        // About 1M ballots in 13 xlsx files: only with CANVASS_HEAVY_TESTS=1.
         if HEAVY_CASES.contains(&name.as_str())
-            && std::env::var("CANVASS_HEAVY").as_deref() != Ok("1")
+            && std::env::var("CANVASS_HEAVY_TESTS").as_deref() != Ok("1")
         {
-            eprintln!("SKIP {name}: set CANVASS_HEAVY=1 to run it");
+            eprintln!("SKIP {name}: set CANVASS_HEAVY_TESTS=1 to run it");
             continue;
         }
         let started = std::time::Instant::now();
