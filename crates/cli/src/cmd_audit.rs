@@ -165,7 +165,7 @@ fn read_manifest(path: &Path) -> anyhow::Result<BallotManifest> {
     BallotManifest::new(batches).with_context(|| file.clone())
 }
 
-fn create(
+pub(crate) fn create(
     dir: &Path,
     cvr_paths: &[PathBuf],
     format: Option<Format>,
@@ -252,7 +252,7 @@ fn create(
     Ok(())
 }
 
-fn record_seed(dir: &Path, seed: &str) -> anyhow::Result<()> {
+pub(crate) fn record_seed(dir: &Path, seed: &str) -> anyhow::Result<()> {
     let audit = Audit::open(dir)?;
     if let Some(s) = &audit.seed {
         bail!(
@@ -277,7 +277,7 @@ fn record_seed(dir: &Path, seed: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn statuses(audit: &Audit) -> Vec<ContestStatus> {
+pub(crate) fn statuses(audit: &Audit) -> Vec<ContestStatus> {
     match &audit.order {
         Some(order) => evaluate(
             &audit.spec,
@@ -290,7 +290,7 @@ fn statuses(audit: &Audit) -> Vec<ContestStatus> {
     }
 }
 
-fn draw(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn draw(dir: &Path) -> anyhow::Result<()> {
     let audit = Audit::open(dir)?;
     let Some(order) = &audit.order else {
         bail!(
@@ -411,7 +411,7 @@ fn draw(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn record(dir: &Path, mvrs: &Path) -> anyhow::Result<()> {
+pub(crate) fn record(dir: &Path, mvrs: &Path) -> anyhow::Result<()> {
     let mut audit = Audit::open(dir)?;
     let Some(round) = audit.current().map(|r| r.round) else {
         bail!(
@@ -450,7 +450,7 @@ fn record(dir: &Path, mvrs: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
+pub(crate) fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     let audit = Audit::open(dir)?;
     let statuses = statuses(&audit);
     let mut out = String::new();

@@ -52,7 +52,7 @@ fn parse_format(s: &str) -> Result<Format, String> {
 
 /// The manifest's path: `manifest.csv` inside a folder, else the CVR file's
 /// name with `.manifest.csv` in place of its extension.
-fn manifest_path(out: &Path) -> PathBuf {
+pub(crate) fn manifest_path(out: &Path) -> PathBuf {
     if out.is_dir() {
         out.join("manifest.csv")
     } else {
@@ -61,7 +61,7 @@ fn manifest_path(out: &Path) -> PathBuf {
 }
 
 /// Write the CVRs of `plan` in `format`, streaming, returning the true tallies.
-fn write_cvrs(plan: &Plan, format: Format, out: &Path) -> anyhow::Result<Truth> {
+pub(crate) fn write_cvrs(plan: &Plan, format: Format, out: &Path) -> anyhow::Result<Truth> {
     let election = &plan.election;
     let mut cards = plan.cards();
     match format {

@@ -45,6 +45,19 @@ pub struct Args {
     report: ReportKind,
 }
 
+impl Args {
+    /// `canvass tabulate PATH...` with the text report (used by `canvass demo`).
+    pub(crate) fn text_report(paths: Vec<PathBuf>) -> Args {
+        Args {
+            paths,
+            rctab_config: None,
+            format: None,
+            contest: None,
+            report: ReportKind::Text,
+        }
+    }
+}
+
 fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 mod audit_dir;
 mod cmd_audit;
 mod cmd_convert;
+mod cmd_demo;
 mod cmd_generate;
 mod cmd_tabulate;
 
@@ -24,6 +25,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the whole pipeline on a generated demo election: count, commit, seed, audit round by round.
+    Demo(cmd_demo::Args),
     /// Run a risk-limiting audit from files: create, seed, draw, record, status.
     Audit(cmd_audit::Args),
     /// Count every contest of a set of CVR files and report the outcome.
@@ -48,6 +51,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(args) => cmd_demo::run(args),
         Command::Audit(args) => cmd_audit::run(args),
         Command::Tabulate(args) => cmd_tabulate::run(args),
         Command::Generate(args) => cmd_generate::run(args),

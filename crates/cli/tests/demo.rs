@@ -1,0 +1,51 @@
+//! `canvass demo` runs the whole pipeline and leaves an audit record.
+
+use std::process::Command;
+
+#[test]
+fn demo_runs_the_pipeline_and_confirms_after_planted_discrepancies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("record");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_canvass"))
+            .args(["demo", "--ballots", "4000", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(stdout.contains("one-vote over 2"), "{stdout}");
+    assert!(stdout.contains("== 5. done"), "{stdout}");
+    for file in [
+        "cvrs.cdf.json",
+        "audit/inputs.json",
+        "audit/seed.json",
+        "audit/mvrs.csv",
+    ] {
+        assert!(out.join(file).exists(), "{file} missing");
+    }
+    // A second run replaces its own earlier record and gives the same audit.
+    let mvrs = std::fs::read(out.join("audit/mvrs.csv")).unwrap();
+    assert!(run().status.success());
+    assert_eq!(std::fs::read(out.join("audit/mvrs.csv")).unwrap(), mvrs);
+}
+
+#[test]
+fn demo_refuses_a_folder_that_is_not_a_demo() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("precious.txt"), "keep me").unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_canvass"))
+        .args(["demo", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("is not an earlier demo"));
+    assert!(tmp.path().join("precious.txt").exists());
+}
