@@ -105,6 +105,39 @@ fn check_alpha(alpha: f64) -> Result<(), RiskError> {
     }
 }
 
+/// The checks every ballot-polling contest passes (BRAVO and Minerva alike):
+/// ballots, at least one winner and one loser, no candidate twice, and no
+/// candidate with more votes than the ballots allow.
+pub(crate) fn check_polling_contest(
+    ballots: u64,
+    tallies: &[(String, u64)],
+    winners: usize,
+) -> Result<(), RiskError> {
+    if ballots == 0 {
+        return Err(contest_error("no ballots"));
+    }
+    if winners == 0 {
+        return Err(contest_error("no winners"));
+    }
+    if tallies.len() <= winners {
+        return Err(contest_error(
+            "contest must have candidates who did not win",
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, votes) in tallies {
+        if !seen.insert(name.as_str()) {
+            return Err(contest_error(format!("candidate {name:?} listed twice")));
+        }
+        if *votes > ballots.saturating_mul(winners as u64) {
+            return Err(contest_error(format!(
+                "candidate {name:?} has {votes} votes, more than {winners} per ballot allow"
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl BravoContest {
     /// A contest; checks that there are ballots and at least one loser.
     pub fn new(
@@ -112,28 +145,7 @@ impl BravoContest {
         tallies: Vec<(String, u64)>,
         winners: usize,
     ) -> Result<BravoContest, RiskError> {
-        if ballots == 0 {
-            return Err(contest_error("no ballots"));
-        }
-        if winners == 0 {
-            return Err(contest_error("no winners"));
-        }
-        if tallies.len() <= winners {
-            return Err(contest_error(
-                "contest must have candidates who did not win",
-            ));
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for (name, votes) in &tallies {
-            if !seen.insert(name.as_str()) {
-                return Err(contest_error(format!("candidate {name:?} listed twice")));
-            }
-            if *votes > ballots.saturating_mul(winners as u64) {
-                return Err(contest_error(format!(
-                    "candidate {name:?} has {votes} votes, more than {winners} per ballot allow"
-                )));
-            }
-        }
+        check_polling_contest(ballots, &tallies, winners)?;
         Ok(BravoContest {
             ballots,
             tallies,

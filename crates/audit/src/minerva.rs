@@ -172,28 +172,7 @@ impl MinervaContest {
         tallies: Vec<(String, u64)>,
         winners: usize,
     ) -> Result<MinervaContest, RiskError> {
-        if ballots == 0 {
-            return Err(contest_error("no ballots"));
-        }
-        if winners == 0 {
-            return Err(contest_error("no winners"));
-        }
-        if tallies.len() <= winners {
-            return Err(contest_error(
-                "contest must have candidates who did not win",
-            ));
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for (name, votes) in &tallies {
-            if !seen.insert(name.as_str()) {
-                return Err(contest_error(format!("candidate {name:?} listed twice")));
-            }
-            if *votes > ballots.saturating_mul(winners as u64) {
-                return Err(contest_error(format!(
-                    "candidate {name:?} has {votes} votes, more than {winners} per ballot allow"
-                )));
-            }
-        }
+        crate::bravo::check_polling_contest(ballots, &tallies, winners)?;
         Ok(MinervaContest {
             ballots,
             tallies,
