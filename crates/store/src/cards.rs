@@ -46,6 +46,7 @@ impl Store {
     /// Begin an import of cards into `election`. Takes the write lock until
     /// committed or dropped.
     pub fn card_import(&mut self, election: ElectionId) -> Result<CardImport<'_>> {
+        let kib = self.import_cache_kib.min(i64::MAX as u64);
         let path = self.path.as_str();
         let err = |e| classify(path, e);
         let tx = self
@@ -54,7 +55,7 @@ impl Store {
             .map_err(err)?;
         require_election(&tx, path, election)?;
         // A large page cache keeps the card-id index in memory during big imports.
-        tx.execute_batch("PRAGMA cache_size = -65536")
+        tx.execute_batch(&format!("PRAGMA cache_size = -{kib}"))
             .map_err(err)?;
         let first_seq: i64 = tx
             .query_row(

@@ -43,4 +43,4 @@ pub use ids::{AuditId, ElectionId, ImportId, ManifestId, UserId};
 pub use log::{LogEntry, StoredCheckpoint};
 pub use records::{Audit, Entered, ManualRecord, NewAudit, Paper, SampleDraw, User};
 pub use schema::SCHEMA_VERSION;
-pub use store::{OpenMode, Store};
+pub use store::{DEFAULT_IMPORT_CACHE_KIB, OpenMode, Store};

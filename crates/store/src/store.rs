@@ -26,7 +26,12 @@ pub enum OpenMode {
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) path: String,
+    pub(crate) import_cache_kib: u64,
 }
+
+/// The page cache of a card import by default (KiB): keeps the card-id index
+/// of a statewide import in memory.
+pub const DEFAULT_IMPORT_CACHE_KIB: u64 = 64 * 1024;
 
 /// Convert an unsigned count to the database's signed integer.
 pub(crate) fn to_i64(field: &'static str, value: u64) -> Result<i64> {
@@ -93,7 +98,11 @@ impl Store {
                 .map_err(err)?;
         }
         schema::migrate(&mut conn, &path, mode == OpenMode::ReadOnly)?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn,
+            path,
+            import_cache_kib: DEFAULT_IMPORT_CACHE_KIB,
+        })
     }
 
     /// The schema version of the open database.
@@ -113,6 +122,12 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         Ok(got.max(0) as u64)
+    }
+
+    /// The page cache a card import may use, in KiB (the bound on its memory
+    /// beyond one card; pages beyond it spill to the write-ahead log).
+    pub fn set_import_cache_kib(&mut self, kib: u64) {
+        self.import_cache_kib = kib.max(64);
     }
 
     /// `PRAGMA integrity_check`: `["ok"]` for a sound database.
