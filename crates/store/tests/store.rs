@@ -603,3 +603,41 @@ proptest! {
         check_round_trip(&mut store, &common::election(), cards);
     }
 }
+
+#[test]
+fn readers_see_only_committed_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("iso.db");
+    let def = common::election();
+    let mut writer = Store::open(&path).unwrap();
+    let e = writer.create_election("iso").unwrap();
+    writer
+        .import_cards(e, &def, ok_cards(common::cards("a", 0, 10)))
+        .unwrap();
+    let reader = Store::open_with(&path, OpenMode::ReadOnly).unwrap();
+    let mut import = writer.card_import(e).unwrap();
+    for c in common::cards("b", 0, 3000) {
+        import.push(&def, &c).unwrap();
+    }
+    // WAL: the reader is not blocked and sees the last committed state.
+    assert_eq!(reader.card_count(e).unwrap(), 10);
+    import.commit(&def).unwrap();
+    assert_eq!(reader.card_count(e).unwrap(), 3010);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(
+        &path,
+        "this is not sqlite, just some text that is long enough ".repeat(100),
+    )
+    .unwrap();
+    let err = Store::open(&path).err().unwrap();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("notes.txt") && msg.contains("not a database"),
+        "{msg}"
+    );
+}
