@@ -139,7 +139,8 @@ impl Store {
     }
 
     /// Every card of `election` in `seq` order, read in pages so memory stays
-    /// flat; each item is `(seq, card)`.
+    /// flat; each item is `(seq, card)`. An unknown election yields one
+    /// [`StoreError::UnknownElection`].
     pub fn cards(&self, election: ElectionId) -> CardIter<'_> {
         CardIter {
             store: self,
@@ -382,6 +383,9 @@ const PAGE: i64 = 4096;
 impl CardIter<'_> {
     fn fill(&mut self) -> Result<()> {
         let s = self.store;
+        if self.after < 0 {
+            require_election(&s.conn, &s.path, self.election)?;
+        }
         let mut stmt = s
             .conn
             .prepare_cached(&format!(

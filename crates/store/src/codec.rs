@@ -52,9 +52,14 @@ impl Reader<'_> {
         for shift in (0..64).step_by(7) {
             let (&b, rest) = self.bytes.split_first()?;
             self.bytes = rest;
-            v |= u64::from(b & 0x7f).checked_shl(shift)?;
+            // Refuse bits beyond 64 and non-minimal forms (a last byte of 0
+            // after others), so every value has exactly one encoding.
+            if shift == 63 && b > 1 {
+                return None;
+            }
+            v |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
-                return Some(v);
+                return (b != 0 || shift == 0).then_some(v);
             }
         }
         None
@@ -120,6 +125,18 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            // Whatever decodes must encode back to the same bytes (one encoding per value).
+            if let Some(contests) = decode(&bytes) {
+                let mut out = Vec::new();
+                encode(&contests, &mut out);
+                proptest::prop_assert_eq!(out, bytes);
+            }
+        }
+    }
+
     #[test]
     fn garbage_is_refused_not_panicking() {
         for bytes in [
@@ -129,6 +146,8 @@ mod tests {
             &[0, 0],
             &[0xff; 12],
             &[1, 0, 1, 0xff, 0xff, 0xff, 0xff, 0x7f, 0],
+            &[0x80, 0],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
         ] {
             assert_eq!(decode(bytes), None, "{bytes:?}");
         }
