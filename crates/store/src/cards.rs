@@ -229,13 +229,11 @@ impl CardImport<'_> {
                 if let Choice::Candidate(k) = m.choice
                     && contest.candidate(k).is_none()
                 {
-                    {
-                        return Err(self.invalid(
-                            card,
-                            "candidate",
-                            format!("no candidate {} in contest {:?}", k.0, contest.external_id),
-                        ));
-                    }
+                    return Err(self.invalid(
+                        card,
+                        "candidate",
+                        format!("no candidate {} in contest {:?}", k.0, contest.external_id),
+                    ));
                 }
             }
         }

@@ -131,28 +131,31 @@ impl Store {
         election: ElectionId,
         checkpoint: &StoredCheckpoint,
     ) -> Result<()> {
-        let len = self.log_len(election)?;
         let size = checkpoint.tree_size;
         let bad = |problem: String| StoreError::BadCheckpoint {
             election,
             size,
             problem,
         };
-        if size > len {
-            return Err(bad(format!("the log has only {len} entries")));
-        }
-        if let Some(last) = self.checkpoints(election)?.last()
-            && size <= last.tree_size
-        {
-            {
-                return Err(bad(format!(
-                    "the latest checkpoint already covers {}",
-                    last.tree_size
-                )));
-            }
-        }
         let (tx, path) = self.write_tx()?;
         let err = |e| classify(path, e);
+        // Both bounds are read inside the write lock.
+        let (len, last): (i64, Option<i64>) = tx
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM log_entries WHERE election_id = ?1),
+                        (SELECT MAX(tree_size) FROM checkpoints WHERE election_id = ?1)",
+                [election.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(err)?;
+        if size > len.max(0) as u64 {
+            return Err(bad(format!("the log has only {len} entries")));
+        }
+        if let Some(last) = last
+            && size <= last.max(0) as u64
+        {
+            return Err(bad(format!("the latest checkpoint already covers {last}")));
+        }
         tx.execute(
             "INSERT INTO checkpoints (election_id, tree_size, root, note) VALUES (?1, ?2, ?3, ?4)",
             params![

@@ -264,7 +264,17 @@ impl Store {
         sample: &[SampleDraw],
     ) -> Result<()> {
         let election = self.audit(audit)?.election;
-        let expected = self.round_count(audit)?.saturating_add(1);
+        let (tx, path) = self.write_tx()?;
+        let err = |e| classify(path, e);
+        // Counted inside the write lock, so two writers cannot both add round n.
+        let done: i64 = tx
+            .query_row(
+                "SELECT COUNT(*) FROM rounds WHERE audit_id = ?1",
+                [audit.0],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        let expected = u32::try_from(done).unwrap_or(u32::MAX).saturating_add(1);
         if round != expected {
             return Err(StoreError::RoundOutOfOrder {
                 audit,
@@ -272,8 +282,6 @@ impl Store {
                 got: round,
             });
         }
-        let (tx, path) = self.write_tx()?;
-        let err = |e| classify(path, e);
         tx.execute(
             "INSERT INTO rounds (audit_id, number) VALUES (?1, ?2)",
             params![audit.0, round],
