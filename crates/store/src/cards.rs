@@ -171,21 +171,46 @@ impl Store {
     }
 }
 
-fn opt_i64(field: &'static str, v: Option<u64>) -> Result<Option<i64>> {
+fn invalid(card: &Card, field: &'static str, problem: String) -> StoreError {
+    StoreError::InvalidCard {
+        card: card.id.0.clone(),
+        file: card.source.file.to_string(),
+        record: card.source.record,
+        field,
+        problem,
+    }
+}
+
+/// Every contest and candidate the card names exists in `definition`.
+pub(crate) fn check_card(definition: &Election, card: &Card) -> Result<()> {
+    for cv in &card.contests {
+        let Some(contest) = definition.get_contest(cv.contest) else {
+            return Err(invalid(
+                card,
+                "contest",
+                format!("no contest {}", cv.contest.0),
+            ));
+        };
+        for m in &cv.marks {
+            if let Choice::Candidate(k) = m.choice
+                && contest.candidate(k).is_none()
+            {
+                return Err(invalid(
+                    card,
+                    "candidate",
+                    format!("no candidate {} in contest {:?}", k.0, contest.external_id),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn opt_i64(field: &'static str, v: Option<u64>) -> Result<Option<i64>> {
     v.map(|v| to_i64(field, v)).transpose()
 }
 
 impl CardImport<'_> {
-    fn invalid(&self, card: &Card, field: &'static str, problem: String) -> StoreError {
-        StoreError::InvalidCard {
-            card: card.id.0.clone(),
-            file: card.source.file.to_string(),
-            record: card.source.record,
-            field,
-            problem,
-        }
-    }
-
     fn source_file(&mut self, file: &Arc<str>) -> Result<i64> {
         if let Some((f, id)) = &self.last_file
             && (Arc::ptr_eq(f, file) || **f == **file)
@@ -221,22 +246,7 @@ impl CardImport<'_> {
     /// Add one card. `definition` must hold every contest and candidate the
     /// card names.
     pub fn push(&mut self, definition: &Election, card: &Card) -> Result<()> {
-        for cv in &card.contests {
-            let Some(contest) = definition.get_contest(cv.contest) else {
-                return Err(self.invalid(card, "contest", format!("no contest {}", cv.contest.0)));
-            };
-            for m in &cv.marks {
-                if let Choice::Candidate(k) = m.choice
-                    && contest.candidate(k).is_none()
-                {
-                    return Err(self.invalid(
-                        card,
-                        "candidate",
-                        format!("no candidate {} in contest {:?}", k.0, contest.external_id),
-                    ));
-                }
-            }
-        }
+        check_card(definition, card)?;
         let position = opt_i64("position", card.location.position)?;
         let record = to_i64("record", card.source.record)?;
         let seq = to_i64("seq", self.first_seq + self.count)?;

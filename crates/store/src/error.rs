@@ -54,6 +54,27 @@ pub enum StoreError {
         /// The database path.
         path: String,
     },
+    /// The PostgreSQL server could not be reached.
+    #[cfg(feature = "postgres")]
+    #[error("cannot connect to {path}: {source}")]
+    OpenPostgres {
+        /// The server URL without credentials.
+        path: String,
+        /// What the client said.
+        source: postgres::Error,
+    },
+    /// Another error from PostgreSQL.
+    #[cfg(feature = "postgres")]
+    #[error("database {path}: {source}")]
+    Postgres {
+        /// The server URL without credentials.
+        path: String,
+        /// What the server said.
+        source: postgres::Error,
+    },
+    /// The store is already in use by an unfinished read on this handle.
+    #[error("the store is busy with another operation on this handle")]
+    Busy,
     /// Another error from SQLite.
     #[error("database {path}: {source}")]
     Sqlite {

@@ -33,6 +33,8 @@ mod codec;
 mod error;
 mod ids;
 mod log;
+#[cfg(feature = "postgres")]
+mod pg;
 mod records;
 mod schema;
 mod store;
@@ -41,6 +43,8 @@ pub use cards::{CardImport, CardIter, ImportSummary};
 pub use error::{Result, StoreError};
 pub use ids::{AuditId, ElectionId, ImportId, ManifestId, UserId};
 pub use log::{LogEntry, StoredCheckpoint};
+#[cfg(feature = "postgres")]
+pub use pg::{PgCardImport, PgCardIter, PgStore};
 pub use records::{Audit, Entered, ManualRecord, NewAudit, Paper, SampleDraw, User};
 pub use schema::SCHEMA_VERSION;
 pub use store::{DEFAULT_IMPORT_CACHE_KIB, OpenMode, Store};

@@ -199,7 +199,8 @@ pub(crate) fn require_election(conn: &Connection, path: &str, election: Election
         .ok_or(StoreError::UnknownElection(election))
 }
 
-fn kind_text(kind: &ContestKind) -> (&'static str, Option<i64>, Option<i64>) {
+/// The columns of a contest's kind: (kind, threshold numerator, denominator).
+pub(crate) fn contest_kind_columns(kind: &ContestKind) -> (&'static str, Option<i64>, Option<i64>) {
     match kind {
         ContestKind::Plurality => ("plurality", None, None),
         ContestKind::Approval => ("approval", None, None),
@@ -213,7 +214,8 @@ fn kind_text(kind: &ContestKind) -> (&'static str, Option<i64>, Option<i64>) {
     }
 }
 
-fn candidate_kind_text(kind: CandidateKind) -> &'static str {
+/// The column text of a candidate kind.
+pub(crate) fn candidate_kind_column(kind: CandidateKind) -> &'static str {
     match kind {
         CandidateKind::Regular => "regular",
         CandidateKind::WriteIn => "write_in",
@@ -259,18 +261,8 @@ pub(crate) fn load_election(
         let kind: String = r.get(3).map_err(err)?;
         let num: Option<i64> = r.get(4).map_err(err)?;
         let den: Option<i64> = r.get(5).map_err(err)?;
-        let kind = match (kind.as_str(), num, den) {
-            ("plurality", _, _) => ContestKind::Plurality,
-            ("approval", _, _) => ContestKind::Approval,
-            ("ranked", _, _) => ContestKind::Ranked,
-            ("supermajority", Some(n), Some(d)) if n >= 0 && d > 0 => {
-                ContestKind::Supermajority(Fraction {
-                    numerator: n as u64,
-                    denominator: d as u64,
-                })
-            }
-            _ => return Err(corrupt(format!("contest {idx} kind {kind:?}"))),
-        };
+        let kind = parse_contest_kind(&kind, num, den)
+            .ok_or_else(|| corrupt(format!("contest {idx} kind {kind:?}")))?;
         let seats: i64 = r.get(6).map_err(err)?;
         let max_ranks: Option<i64> = r.get(7).map_err(err)?;
         if idx != out.contests.len() as i64 {
@@ -300,12 +292,8 @@ pub(crate) fn load_election(
         let contest: i64 = r.get(0).map_err(err)?;
         let idx: i64 = r.get(1).map_err(err)?;
         let kind: String = r.get(4).map_err(err)?;
-        let kind = match kind.as_str() {
-            "regular" => CandidateKind::Regular,
-            "write_in" => CandidateKind::WriteIn,
-            "undeclared_write_in" => CandidateKind::UndeclaredWriteIn,
-            _ => return Err(corrupt(format!("candidate kind {kind:?}"))),
-        };
+        let kind = parse_candidate_kind(&kind)
+            .ok_or_else(|| corrupt(format!("candidate kind {kind:?}")))?;
         let c = usize::try_from(contest)
             .ok()
             .and_then(|c| out.contests.get_mut(c))
@@ -348,27 +336,29 @@ pub(crate) fn load_election(
     Ok(out)
 }
 
-/// Store `new` as the definition of `election`: the stored contests and
-/// candidates must be a prefix of the new ones (readers intern as they go, so
-/// a later import may add contests and candidates but never change one).
-pub(crate) fn save_election(
-    tx: &Transaction<'_>,
-    path: &str,
+/// One row to add when storing a definition.
+pub(crate) enum DefinitionRow<'a> {
+    /// Set the election's source name.
+    SourceName(&'a str),
+    /// A new contest at this index.
+    Contest(i64, &'a Contest),
+    /// A new candidate (contest index, candidate index).
+    Candidate(i64, i64, &'a Candidate),
+}
+
+/// What storing `new` over `stored` adds. The stored contests and candidates
+/// must be a prefix of the new ones (readers intern as they go, so a later
+/// import may add contests and candidates but never change one).
+pub(crate) fn plan_definition<'a>(
+    stored: &Election,
+    new: &'a Election,
     election: ElectionId,
-    new: &Election,
-) -> Result<()> {
-    let err = |e| classify(path, e);
-    let stored = load_election(tx, path, election)?;
+) -> Result<Vec<DefinitionRow<'a>>> {
     let conflict = |what: String| StoreError::DefinitionConflict { election, what };
+    let mut rows = Vec::new();
     match (&stored.name, &new.name) {
         (Some(a), Some(b)) if a != b => return Err(conflict("election name".into())),
-        (None, Some(b)) => {
-            tx.execute(
-                "UPDATE elections SET source_name = ?1 WHERE id = ?2",
-                params![b, election.0],
-            )
-            .map_err(err)?;
-        }
+        (None, Some(b)) => rows.push(DefinitionRow::SourceName(b)),
         _ => {}
     }
     for (i, c) in new.contests.iter().enumerate() {
@@ -383,28 +373,7 @@ pub(crate) fn save_election(
                     return Err(conflict(format!("contest {i} ({:?})", c.external_id)));
                 }
             }
-            None => {
-                let (kind, num, den) = kind_text(&c.kind);
-                tx.prepare_cached(
-                    "INSERT INTO contests (election_id, idx, external_id, name, kind,
-                        threshold_numerator, threshold_denominator, seats, max_ranks)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        election.0,
-                        i as i64,
-                        c.external_id,
-                        c.name,
-                        kind,
-                        num,
-                        den,
-                        c.seats,
-                        c.max_ranks
-                    ])
-                })
-                .map_err(err)?;
-            }
+            None => rows.push(DefinitionRow::Contest(i as i64, c)),
         }
         let stored_cands = stored
             .contests
@@ -418,40 +387,116 @@ pub(crate) fn save_election(
                     cand.id.0
                 )));
             }
-            if let Some(s) = stored_cands.get(k) {
-                if s != cand {
+            match stored_cands.get(k) {
+                Some(s) if s != cand => {
                     return Err(conflict(format!(
                         "contest {i} ({:?}) candidate {k} ({:?})",
                         c.external_id, cand.external_id
                     )));
                 }
-                continue;
+                Some(_) => {}
+                None => rows.push(DefinitionRow::Candidate(i as i64, k as i64, cand)),
             }
-            tx.prepare_cached(
-                "INSERT INTO candidates (election_id, contest_idx, idx, external_id, name, kind)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    election.0,
-                    i as i64,
-                    k as i64,
-                    cand.external_id,
-                    cand.name,
-                    candidate_kind_text(cand.kind)
-                ])
-            })
-            .map_err(err)?;
-            for (n, alias) in cand.aliases.iter().enumerate() {
+        }
+    }
+    Ok(rows)
+}
+
+/// Parse the kind columns of a contest.
+pub(crate) fn parse_contest_kind(
+    kind: &str,
+    num: Option<i64>,
+    den: Option<i64>,
+) -> Option<ContestKind> {
+    match (kind, num, den) {
+        ("plurality", _, _) => Some(ContestKind::Plurality),
+        ("approval", _, _) => Some(ContestKind::Approval),
+        ("ranked", _, _) => Some(ContestKind::Ranked),
+        ("supermajority", Some(n), Some(d)) if n >= 0 && d > 0 => {
+            Some(ContestKind::Supermajority(Fraction {
+                numerator: n as u64,
+                denominator: d as u64,
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// Parse a candidate kind column.
+pub(crate) fn parse_candidate_kind(kind: &str) -> Option<CandidateKind> {
+    match kind {
+        "regular" => Some(CandidateKind::Regular),
+        "write_in" => Some(CandidateKind::WriteIn),
+        "undeclared_write_in" => Some(CandidateKind::UndeclaredWriteIn),
+        _ => None,
+    }
+}
+
+/// Store `new` as the definition of `election` (see [`plan_definition`]).
+pub(crate) fn save_election(
+    tx: &Transaction<'_>,
+    path: &str,
+    election: ElectionId,
+    new: &Election,
+) -> Result<()> {
+    let err = |e| classify(path, e);
+    let stored = load_election(tx, path, election)?;
+    for row in plan_definition(&stored, new, election)? {
+        match row {
+            DefinitionRow::SourceName(b) => {
+                tx.execute(
+                    "UPDATE elections SET source_name = ?1 WHERE id = ?2",
+                    params![b, election.0],
+                )
+                .map_err(err)?;
+            }
+            DefinitionRow::Contest(i, c) => {
+                let (kind, num, den) = contest_kind_columns(&c.kind);
                 tx.prepare_cached(
-                    "INSERT INTO candidate_aliases
-                        (election_id, contest_idx, candidate_idx, ordinal, alias)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO contests (election_id, idx, external_id, name, kind,
+                        threshold_numerator, threshold_denominator, seats, max_ranks)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .and_then(|mut s| {
-                    s.execute(params![election.0, i as i64, k as i64, n as i64, alias])
+                    s.execute(params![
+                        election.0,
+                        i,
+                        c.external_id,
+                        c.name,
+                        kind,
+                        num,
+                        den,
+                        c.seats,
+                        c.max_ranks
+                    ])
                 })
                 .map_err(err)?;
+            }
+            DefinitionRow::Candidate(i, k, cand) => {
+                tx.prepare_cached(
+                    "INSERT INTO candidates (election_id, contest_idx, idx, external_id, name, kind)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        election.0,
+                        i,
+                        k,
+                        cand.external_id,
+                        cand.name,
+                        candidate_kind_column(cand.kind)
+                    ])
+                })
+                .map_err(err)?;
+                for (n, alias) in cand.aliases.iter().enumerate() {
+                    tx.prepare_cached(
+                        "INSERT INTO candidate_aliases
+                            (election_id, contest_idx, candidate_idx, ordinal, alias)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )
+                    .and_then(|mut s| s.execute(params![election.0, i, k, n as i64, alias]))
+                    .map_err(err)?;
+                }
             }
         }
     }

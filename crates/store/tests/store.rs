@@ -4,21 +4,19 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod suite;
 
-use canvass_model::{
-    BallotManifest, CandidateId, Card, CardId, Choice, ContestId, ContestVotes, Election,
-    ManifestBatch, Mark,
-};
-use canvass_store::{
-    ElectionId, Entered, ManualRecord, NewAudit, OpenMode, Paper, SCHEMA_VERSION, SampleDraw,
-    Store, StoreError, StoredCheckpoint,
-};
-use proptest::prelude::*;
-use std::convert::Infallible;
-
-fn ok_cards(cards: Vec<Card>) -> impl Iterator<Item = Result<Card, Infallible>> {
-    cards.into_iter().map(Ok)
+/// The shared suite on an in-memory SQLite store.
+mod sqlite {
+    use crate::common;
+    crate::store_suite!(canvass_store::Store, |_name: &str| Some(
+        canvass_store::Store::open_in_memory().unwrap()
+    ));
 }
+
+use canvass_model::{Card, CardId, Election};
+use canvass_store::{ElectionId, OpenMode, SCHEMA_VERSION, Store, StoreError, StoredCheckpoint};
+use suite::ok_cards;
 
 fn read_all(store: &Store, election: ElectionId) -> Vec<(u64, Card)> {
     store
@@ -72,148 +70,6 @@ fn round_trip_in_memory_and_on_disk() {
         store.card(ElectionId(1), &CardId::new("nope")).unwrap(),
         None
     );
-}
-
-#[test]
-fn second_import_continues_the_sequence_and_may_extend_the_definition() {
-    let mut store = Store::open_in_memory().unwrap();
-    let e = store.create_election("two imports").unwrap();
-    let mut def = common::election();
-    let first = common::cards("a", 0, 100);
-    store
-        .import_cards(e, &def, ok_cards(first.clone()))
-        .unwrap();
-    // The second reader met a new candidate and a new contest.
-    def.contest_mut(ContestId(2))
-        .intern_candidate("maybe", "Maybe");
-    let extra = def.intern_contest("dog", "Dog catcher", canvass_model::ContestKind::Approval);
-    let mut second = common::cards("b", 0, 50);
-    second[3].contests.push(ContestVotes::new(
-        extra,
-        vec![Mark::vote(Choice::Candidate(CandidateId(0)))],
-    ));
-    def.contest_mut(extra).intern_candidate("rex", "Rex");
-    let s = store
-        .import_cards(e, &def, ok_cards(second.clone()))
-        .unwrap();
-    assert_eq!((s.first_seq, s.cards), (100, 50));
-    let back: Vec<Card> = read_all(&store, e).into_iter().map(|(_, c)| c).collect();
-    assert_eq!(back, [first, second].concat());
-    assert_eq!(store.election(e).unwrap(), def);
-    assert_eq!(store.imports(e).unwrap().len(), 2);
-    assert_eq!(store.card_count(e).unwrap(), 150);
-}
-
-#[test]
-fn conflicting_definition_is_refused_and_nothing_lands() {
-    let mut store = Store::open_in_memory().unwrap();
-    let e = store.create_election("conflict").unwrap();
-    store
-        .import_cards(e, &common::election(), ok_cards(common::cards("a", 0, 10)))
-        .unwrap();
-    let mut other = common::election();
-    other.contests[1].candidates[2].name = "Renamed".into();
-    let err = store
-        .import_cards(e, &other, ok_cards(common::cards("b", 0, 10)))
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::DefinitionConflict { .. }),
-        "{err}"
-    );
-    assert_eq!(
-        err.to_string(),
-        "election 1: contest 1 (\"council\") candidate 2 (\"f\") differs from the stored definition"
-    );
-    assert_eq!(store.card_count(e).unwrap(), 10);
-}
-
-#[test]
-fn failed_import_leaves_nothing_and_can_be_redone() {
-    let mut store = Store::open_in_memory().unwrap();
-    let e = store.create_election("redo").unwrap();
-    let def = common::election();
-    store
-        .import_cards(e, &def, ok_cards(common::cards("before", 0, 5)))
-        .unwrap();
-
-    // The reader fails at the 300th card.
-    let failing = common::cards("x", 0, 500)
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i == 299 {
-                Err(std::io::Error::other("bad row"))
-            } else {
-                Ok(c)
-            }
-        });
-    let err = store.import_cards(e, &def, failing).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "card source failed at card 300 of the import: bad row"
-    );
-    assert_eq!(store.card_count(e).unwrap(), 5);
-
-    // A duplicate card id (with its file and record in the message).
-    let mut dup = common::cards("x", 0, 500);
-    dup[400] = common::cards("x", 10, 1).remove(0);
-    let err = store.import_cards(e, &def, ok_cards(dup)).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "x.json record 11: card \"x-10\" is already stored in election 1"
-    );
-    assert_eq!(store.card_count(e).unwrap(), 5);
-
-    // A card naming a contest the definition lacks.
-    let mut bad = common::cards("x", 0, 500);
-    bad[7]
-        .contests
-        .push(ContestVotes::new(ContestId(9), vec![]));
-    let err = store.import_cards(e, &def, ok_cards(bad)).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "x.json record 8: card \"x-7\" field contest: no contest 9"
-    );
-    let mut bad = common::cards("x", 0, 500);
-    bad[8].contests[0] = ContestVotes::new(
-        ContestId(0),
-        vec![Mark::vote(Choice::Candidate(CandidateId(4)))],
-    );
-    let err = store.import_cards(e, &def, ok_cards(bad)).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "x.json record 9: card \"x-8\" field candidate: no candidate 4 in contest \"mayor\""
-    );
-
-    // A dropped import (never committed) leaves nothing either.
-    {
-        let mut import = store.card_import(e).unwrap();
-        for c in common::cards("x", 0, 50) {
-            import.push(&def, &c).unwrap();
-        }
-        assert_eq!(import.count(), 50);
-    }
-    assert_eq!(store.card_count(e).unwrap(), 5);
-    assert_eq!(store.imports(e).unwrap().len(), 1);
-
-    let s = store
-        .import_cards(e, &def, ok_cards(common::cards("x", 0, 500)))
-        .unwrap();
-    assert_eq!((s.first_seq, s.cards), (5, 500));
-    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
-}
-
-#[test]
-fn unknown_election_is_named() {
-    let mut store = Store::open_in_memory().unwrap();
-    let err = store
-        .import_cards(ElectionId(42), &Election::default(), ok_cards(vec![]))
-        .unwrap_err();
-    assert_eq!(err.to_string(), "no election 42 in the store");
-    assert!(matches!(
-        store.election(ElectionId(42)),
-        Err(StoreError::UnknownElection(_))
-    ));
 }
 
 #[test]
@@ -346,119 +202,6 @@ fn full_database_rolls_back_and_keeps_data() {
 }
 
 #[test]
-fn manifests_keep_history_and_return_the_latest() {
-    let mut store = Store::open_in_memory().unwrap();
-    let e = store.create_election("m").unwrap();
-    assert_eq!(store.manifest(e).unwrap(), None);
-    let b = |t: Option<&str>, n: &str, c| ManifestBatch {
-        tabulator: t.map(Into::into),
-        batch: n.into(),
-        cards: c,
-    };
-    let m1 = BallotManifest::new(vec![b(Some("T1"), "1", 300), b(None, "2", 12)]).unwrap();
-    let m2 = BallotManifest::new(vec![b(Some("T1"), "1", 301)]).unwrap();
-    let id1 = store.import_manifest(e, &m1).unwrap();
-    assert_eq!(store.manifest(e).unwrap(), Some((id1, m1)));
-    let id2 = store.import_manifest(e, &m2).unwrap();
-    assert_eq!(store.manifest(e).unwrap(), Some((id2, m2)));
-    assert!(matches!(
-        store.import_manifest(ElectionId(9), &BallotManifest::default()),
-        Err(StoreError::UnknownElection(_))
-    ));
-}
-
-#[test]
-fn audit_rounds_samples_and_manual_records() {
-    let mut store = Store::open_in_memory().unwrap();
-    let e = store.create_election("audit").unwrap();
-    let def = common::election();
-    store
-        .import_cards(e, &def, ok_cards(common::cards("c", 0, 100)))
-        .unwrap();
-    let board = store.add_user("board-1", "board", Some("hash")).unwrap();
-    assert!(matches!(
-        store.add_user("board-1", "board", None),
-        Err(StoreError::DuplicateUser(_))
-    ));
-    assert_eq!(
-        store.user("board-1").unwrap().map(|u| (u.id, u.role)),
-        Some((board, "board".into()))
-    );
-    let spec = NewAudit {
-        name: "RLA".into(),
-        risk_limit: "0.05".into(),
-        seed: "12345678901234567890".into(),
-        settings: "{\"method\":\"alpha\"}".into(),
-    };
-    let audit = store.create_audit(e, &spec).unwrap();
-    assert_eq!(store.audit(audit).unwrap().spec, spec);
-    let draw = |id: &str, t: &str| SampleDraw {
-        card: CardId::new(id),
-        ticket: Some(t.into()),
-    };
-    let sample = vec![draw("c-5", "0.1"), draw("c-17", "0.2"), draw("c-5", "0.3")];
-    let err = store.record_round(audit, 2, &sample).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "audit 1: round 2 recorded but the next round is 1"
-    );
-    let err = store
-        .record_round(audit, 1, &[draw("c-999", "x")])
-        .unwrap_err();
-    assert_eq!(err.to_string(), "no card \"c-999\" in election 1");
-    assert_eq!(store.round_count(audit).unwrap(), 0);
-    store.record_round(audit, 1, &sample).unwrap();
-    assert_eq!(store.sample(audit, 1).unwrap(), sample);
-
-    let paper = Paper::Found(vec![ContestVotes::new(
-        ContestId(0),
-        vec![Mark::vote(Choice::Candidate(CandidateId(1)))],
-    )]);
-    let rec = ManualRecord {
-        card: CardId::new("c-5"),
-        paper,
-        board: "board 1".into(),
-        entered_by: Some(board),
-    };
-    assert_eq!(store.enter_record(audit, &rec).unwrap(), Entered::Stored);
-    // The same paper again (even from another board) is accepted and changes nothing.
-    let again = ManualRecord {
-        board: "board 2".into(),
-        entered_by: None,
-        ..rec.clone()
-    };
-    assert_eq!(
-        store.enter_record(audit, &again).unwrap(),
-        Entered::AlreadyStored
-    );
-    let different = ManualRecord {
-        paper: Paper::NotFound,
-        ..rec.clone()
-    };
-    let err = store.enter_record(audit, &different).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "audit 1: card \"c-5\" already has a different manual vote record"
-    );
-    let unsampled = ManualRecord {
-        card: CardId::new("c-6"),
-        ..rec.clone()
-    };
-    assert!(matches!(
-        store.enter_record(audit, &unsampled),
-        Err(StoreError::NotSampled { .. })
-    ));
-    let missing = ManualRecord {
-        card: CardId::new("c-17"),
-        paper: Paper::NotFound,
-        board: "b".into(),
-        entered_by: None,
-    };
-    store.enter_record(audit, &missing).unwrap();
-    assert_eq!(store.records(audit).unwrap(), vec![missing, rec]);
-}
-
-#[test]
 fn evidence_log_is_append_only_and_checked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.db");
@@ -529,79 +272,6 @@ fn evidence_log_is_append_only_and_checked() {
         err.to_string(),
         "election 1 log entry 0: the payload does not match its stored SHA-256"
     );
-}
-
-fn arb_card(i: usize) -> impl Strategy<Value = Card> {
-    let text = "[a-zA-Z0-9 é,\"'\\-]{0,12}";
-    let marks = prop::collection::vec(
-        (1u32..5, prop::option::of(0u32..4)).prop_map(|(rank, k)| Mark {
-            rank,
-            choice: k.map_or(Choice::Overvote, |k| Choice::Candidate(CandidateId(k))),
-        }),
-        0..5,
-    );
-    let contests = prop::collection::vec((0u32..3, marks), 0..4);
-    (
-        prop::option::of(text),
-        prop::option::of(text),
-        prop::option::of(0u64..1 << 40),
-        prop::option::of(text),
-        (prop::option::of(text), prop::option::of(text)),
-        0u64..i64::MAX as u64,
-        prop::sample::select(vec!["a.json", "b.csv", ""]),
-        contests,
-    )
-        .prop_map(
-            move |(ballot, tab, pos, precinct, (style, group), record, file, contests)| {
-                let mut c = Card::new(CardId::new(format!("card-{i}")));
-                c.ballot_id = ballot;
-                c.location.tabulator = tab.clone();
-                c.location.batch = tab.map(|t| format!("{t}/b"));
-                c.location.position = pos;
-                c.precinct = precinct;
-                c.ballot_style = style;
-                c.counting_group = group;
-                c.source = canvass_model::SourceRef {
-                    file: file.into(),
-                    record,
-                };
-                // Cards may hold candidates beyond a contest's list only if the
-                // definition has them: every contest of common::election() has >= 2,
-                // so clamp to what each contest defines.
-                let sizes = [4u32, 4, 2];
-                c.contests = contests
-                    .into_iter()
-                    .map(|(k, marks)| {
-                        let size = sizes.get(k as usize).copied().unwrap_or(2);
-                        let marks = marks
-                            .into_iter()
-                            .map(|m| match m.choice {
-                                Choice::Candidate(x) => Mark {
-                                    rank: m.rank,
-                                    choice: Choice::Candidate(CandidateId(x.0 % size)),
-                                },
-                                Choice::Overvote => m,
-                            })
-                            .collect();
-                        ContestVotes::new(ContestId(k), marks)
-                    })
-                    .collect();
-                c
-            },
-        )
-}
-
-fn arb_cards() -> impl Strategy<Value = Vec<Card>> {
-    (0usize..40).prop_flat_map(|n| (0..n).map(arb_card).collect::<Vec<_>>())
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
-    #[test]
-    fn random_card_sets_round_trip(cards in arb_cards()) {
-        let mut store = Store::open_in_memory().unwrap();
-        check_round_trip(&mut store, &common::election(), cards);
-    }
 }
 
 #[test]
