@@ -95,6 +95,45 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// With `--features postgres` and `CANVASS_BENCH_POSTGRES_URL` set, the same
+/// import into PostgreSQL (schema `bench_import`, dropped first).
+#[cfg(feature = "postgres")]
+fn postgres_bench(n: u64) -> Result<bool, Box<dyn std::error::Error>> {
+    let Ok(url) = std::env::var("CANVASS_BENCH_POSTGRES_URL") else {
+        return Ok(false);
+    };
+    let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+    client.batch_execute(
+        "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench_import CASCADE",
+    )?;
+    let def = election();
+    let mut store = canvass_store::PgStore::open_schema(&url, "bench_import")?;
+    let e = store.create_election("bench")?;
+    let start = Instant::now();
+    let file: Arc<str> = Arc::from("cvr-0.json");
+    let mut import = store.card_import(e)?;
+    for i in 0..n {
+        import.push(&def, &card(i, &file))?;
+    }
+    let summary = import.commit(&def)?;
+    let secs = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let read = store.cards(e).try_fold(0u64, |n, c| c.map(|_| n + 1))?;
+    let read_secs = start.elapsed().as_secs_f64();
+    println!(
+        "postgres: imported {} cards in {secs:.2} s ({:.0} cards/s); read back {read} in {read_secs:.2} s ({:.0} cards/s)",
+        summary.cards,
+        summary.cards as f64 / secs,
+        read as f64 / read_secs
+    );
+    Ok(true)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn postgres_bench(_n: u64) -> Result<bool, Box<dyn std::error::Error>> {
+    Ok(false)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let n: u64 = args
@@ -102,6 +141,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(100_000);
+    if postgres_bench(n)? {
+        return Ok(());
+    }
     let dir = tempfile::tempdir()?;
     let path = args
         .next()

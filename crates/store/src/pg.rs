@@ -253,8 +253,33 @@ pub struct PgCardImport<'a> {
     first_seq: u64,
     count: u64,
     files: BTreeMap<Arc<str>, i64>,
-    buf: Vec<u8>,
+    pending: Batch,
 }
+
+/// Cards waiting to be sent in one multi-row insert, column by column.
+#[derive(Default)]
+struct Batch {
+    seq: Vec<i64>,
+    card_id: Vec<String>,
+    ballot_id: Vec<Option<String>>,
+    tabulator: Vec<Option<String>>,
+    batch: Vec<Option<String>>,
+    position: Vec<Option<i64>>,
+    imprinted_id: Vec<Option<String>>,
+    precinct: Vec<Option<String>>,
+    ballot_style: Vec<Option<String>>,
+    counting_group: Vec<Option<String>>,
+    source_file: Vec<i64>,
+    source_record: Vec<i64>,
+    contests: Vec<Vec<u8>>,
+    /// For error messages: each card's source (file, record).
+    source: Vec<(Arc<str>, u64)>,
+    ids: std::collections::BTreeSet<String>,
+}
+
+/// Cards per round trip: one multi-row insert per batch keeps the server
+/// round trips (not SQL) from bounding the import rate; memory stays bounded.
+const BATCH: usize = 1000;
 
 /// The cards of an election in `seq` order, fetched a page at a time.
 pub struct PgCardIter<'a> {
@@ -639,7 +664,11 @@ impl PgStore {
                 "INSERT INTO cards (election_id, seq, import_id, card_id, ballot_id,
                     tabulator, batch, position, imprinted_id, precinct, ballot_style,
                     counting_group, source_file, source_record, contests)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                 SELECT $1, s, $2, c, b, t, ba, p, i, pr, st, g, f, r, m
+                 FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+                    $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[],
+                    $13::bigint[], $14::bigint[], $15::bytea[])
+                    AS u(s, c, b, t, ba, p, i, pr, st, g, f, r, m)",
             )
             .map_err(err)?;
         let file_insert = tx
@@ -659,7 +688,7 @@ impl PgStore {
             first_seq: first_seq.max(0) as u64,
             count: 0,
             files: BTreeMap::new(),
-            buf: Vec::with_capacity(256),
+            pending: Batch::default(),
         })
     }
 
@@ -1283,44 +1312,107 @@ impl PgCardImport<'_> {
     /// Add one card (see [`crate::CardImport::push`]).
     pub fn push(&mut self, definition: &Election, card: &Card) -> Result<()> {
         check_card(definition, card)?;
+        let duplicate = || StoreError::DuplicateCard {
+            election: self.election,
+            card: card.id.0.clone(),
+            file: card.source.file.to_string(),
+            record: card.source.record,
+        };
+        if self.pending.ids.contains(card.id.as_str()) {
+            return Err(duplicate());
+        }
         let position = opt_i64("position", card.location.position)?;
         let record = to_i64("record", card.source.record)?;
         let seq = to_i64("seq", self.first_seq + self.count)?;
         let file = self.source_file(&card.source.file)?;
-        codec::encode(&card.contests, &mut self.buf);
+        let mut blob = Vec::new();
+        codec::encode(&card.contests, &mut blob);
         let loc = &card.location;
-        let res = self.tx.execute(
+        let p = &mut self.pending;
+        p.seq.push(seq);
+        p.card_id.push(card.id.0.clone());
+        p.ballot_id.push(card.ballot_id.clone());
+        p.tabulator.push(loc.tabulator.clone());
+        p.batch.push(loc.batch.clone());
+        p.position.push(position);
+        p.imprinted_id.push(loc.imprinted_id.clone());
+        p.precinct.push(card.precinct.clone());
+        p.ballot_style.push(card.ballot_style.clone());
+        p.counting_group.push(card.counting_group.clone());
+        p.source_file.push(file);
+        p.source_record.push(record);
+        p.contests.push(blob);
+        p.source
+            .push((card.source.file.clone(), card.source.record));
+        p.ids.insert(card.id.0.clone());
+        self.count += 1;
+        if p.seq.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Send the pending cards in one statement, inside a savepoint so a
+    /// duplicate id can be pinned to its card.
+    fn flush(&mut self) -> Result<()> {
+        let path = self.path;
+        let err = |e| classify(path, e);
+        let p = std::mem::take(&mut self.pending);
+        if p.seq.is_empty() {
+            return Ok(());
+        }
+        let mut sp = self.tx.savepoint("canvass_batch").map_err(err)?;
+        let res = sp.execute(
             &self.insert,
             &[
                 &self.election.0,
-                &seq,
                 &self.import.0,
-                &card.id.as_str(),
-                &card.ballot_id,
-                &loc.tabulator,
-                &loc.batch,
-                &position,
-                &loc.imprinted_id,
-                &card.precinct,
-                &card.ballot_style,
-                &card.counting_group,
-                &file,
-                &record,
-                &self.buf,
+                &p.seq,
+                &p.card_id,
+                &p.ballot_id,
+                &p.tabulator,
+                &p.batch,
+                &p.position,
+                &p.imprinted_id,
+                &p.precinct,
+                &p.ballot_style,
+                &p.counting_group,
+                &p.source_file,
+                &p.source_record,
+                &p.contests,
             ],
         );
         match res {
-            Ok(_) => {
-                self.count += 1;
-                Ok(())
+            Ok(_) => sp.commit().map_err(err),
+            Err(e) if is_unique_violation(&e) => {
+                sp.rollback().map_err(err)?;
+                let stored: std::collections::BTreeSet<String> = self
+                    .tx
+                    .query(
+                        "SELECT card_id FROM cards WHERE election_id = $1 AND card_id = ANY($2)",
+                        &[&self.election.0, &p.card_id],
+                    )
+                    .map_err(err)?
+                    .iter()
+                    .map(|r| r.try_get(0))
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(err)?;
+                let first = p
+                    .card_id
+                    .iter()
+                    .zip(&p.source)
+                    .find(|(id, _)| stored.contains(*id));
+                match first {
+                    Some((id, (file, record))) => Err(StoreError::DuplicateCard {
+                        election: self.election,
+                        card: id.clone(),
+                        file: file.to_string(),
+                        record: *record,
+                    }),
+                    None => Err(err(e)),
+                }
             }
-            Err(e) if is_unique_violation(&e) => Err(StoreError::DuplicateCard {
-                election: self.election,
-                card: card.id.0.clone(),
-                file: card.source.file.to_string(),
-                record: card.source.record,
-            }),
-            Err(e) => Err(classify(self.path, e)),
+            Err(e) => Err(err(e)),
         }
     }
 
@@ -1331,6 +1423,7 @@ impl PgCardImport<'_> {
 
     /// Store the definition and commit every pushed card at once.
     pub fn commit(mut self, definition: &Election) -> Result<ImportSummary> {
+        self.flush()?;
         let path = self.path;
         save_election(&mut self.tx, path, self.election, definition)?;
         self.tx

@@ -415,6 +415,26 @@ macro_rules! store_suite {
             );
         }
 
+        #[test]
+        fn duplicates_are_named_across_batches() {
+            let Some(mut store) = ($open)("duplicates_are_named_across_batches") else { return };
+            let e = store.create_election("dup").unwrap();
+            let def = common::election();
+            store.import_cards(e, &def, ok_cards(common::cards("a", 0, 10))).unwrap();
+            // A card already stored by an earlier import.
+            let mut cards = common::cards("b", 0, 2500);
+            cards[1700] = common::cards("a", 3, 1).remove(0);
+            let err = store.import_cards(e, &def, ok_cards(cards)).unwrap_err();
+            assert_eq!(err.to_string(), "a.json record 4: card \"a-3\" is already stored in election 1");
+            // A card repeated far apart within one import.
+            let mut cards = common::cards("c", 0, 2500);
+            cards[2100] = cards[5].clone();
+            let err = store.import_cards(e, &def, ok_cards(cards)).unwrap_err();
+            assert_eq!(err.to_string(), "c.json record 6: card \"c-5\" is already stored in election 1");
+            assert_eq!(store.card_count(e).unwrap(), 10);
+            assert_eq!(store.imports(e).unwrap().len(), 1);
+        }
+
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(64))]
             #[test]
