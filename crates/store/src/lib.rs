@@ -9,6 +9,10 @@
 //! evidence log with its checkpoints. Ids are typed ([`ElectionId`],
 //! [`AuditId`], ...); no SQL leaves this crate.
 //!
+//! With the Cargo feature `postgres`, `PgStore` offers the same methods on a
+//! PostgreSQL server (see `docs/STORE.md`); the same behaviour tests run on
+//! both.
+//!
 //! Every write is one transaction: a card import that fails, or whose process
 //! is killed, leaves nothing behind and can simply be run again. Imports
 //! stream (memory does not grow with the number of cards) and reads come back
