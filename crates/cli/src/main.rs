@@ -1,9 +1,9 @@
 //! `canvass`: count, reconcile, commit, audit and verify elections from their
 //! records. A thin shell over the library crates.
 
-mod cmd_calc;
 mod cmd_commit;
 mod cmd_keys;
+mod cmd_calc;
 mod cmd_sample;
 
 use clap::{Parser, Subcommand};

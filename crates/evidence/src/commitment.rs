@@ -116,9 +116,7 @@ impl CardCommitter {
                 .map(|cards| Ok(root_of(&card_leaf_hashes_here(election, cards)?)))
                 .collect::<Result<_, EvidenceError>>()?;
             // Free the cards on all cores too (millions of small strings).
-            std::mem::take(&mut self.pending)
-                .into_par_iter()
-                .for_each(drop);
+            std::mem::take(&mut self.pending).into_par_iter().for_each(drop);
             self.pending.reserve(CHUNK);
             if self
                 .frontier

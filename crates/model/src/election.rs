@@ -48,18 +48,12 @@ impl Election {
     }
 
     /// The contest with this external id, added with `name` and `kind` if new.
-    pub fn intern_contest(
-        &mut self,
-        external_id: &str,
-        name: &str,
-        kind: ContestKind,
-    ) -> ContestId {
+    pub fn intern_contest(&mut self, external_id: &str, name: &str, kind: ContestKind) -> ContestId {
         if let Some(id) = self.find_contest(external_id) {
             return id;
         }
         let id = ContestId(self.contests.len() as u32);
-        self.contests
-            .push(Contest::new(id, external_id, name, kind));
+        self.contests.push(Contest::new(id, external_id, name, kind));
         id
     }
 }

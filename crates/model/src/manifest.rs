@@ -61,18 +61,11 @@ mod tests {
 
     #[test]
     fn duplicate_batch_is_refused() {
-        let b = |n: &str| ManifestBatch {
-            tabulator: None,
-            batch: n.into(),
-            cards: 3,
-        };
+        let b = |n: &str| ManifestBatch { tabulator: None, batch: n.into(), cards: 3 };
         assert!(BallotManifest::new(vec![b("1"), b("2")]).is_ok());
         assert_eq!(
             BallotManifest::new(vec![b("1"), b("1")]),
-            Err(ManifestError::DuplicateBatch {
-                tabulator: None,
-                batch: "1".into()
-            })
+            Err(ManifestError::DuplicateBatch { tabulator: None, batch: "1".into() })
         );
     }
 }
