@@ -66,6 +66,18 @@ pub fn cdf_json_for_config(path: &Path) -> Result<Value, RctabError> {
 
 /// Load and count `config`, and build its CDF JSON document.
 pub fn cdf_json(config: &Config) -> Result<Value, RctabError> {
+    build(config, true)
+}
+
+/// RCTab's CVR conversion (no tabulation): the CDF JSON of the
+/// configuration at `path` with each ballot's `original` snapshot only.
+pub fn cdf_conversion_json_for_config(path: &Path) -> Result<Value, RctabError> {
+    let config = Config::load(path)?;
+    config.validate()?;
+    build(&config, false)
+}
+
+fn build(config: &Config, tabulated: bool) -> Result<Value, RctabError> {
     let (list, names) = candidates(config);
     let mut cards: Vec<CdfBallot> = Vec::new();
     let by_precinct = config
@@ -76,6 +88,11 @@ pub fn cdf_json(config: &Config) -> Result<Value, RctabError> {
     let ballots = load_ballots_with(config, &mut |loaded: LoadedCard<'_>| {
         let contest = loaded.election.get_contest(loaded.votes.contest);
         let uwi_label = loaded.source.undeclared_write_in_label.as_deref();
+        let is_dominion = loaded
+            .source
+            .provider
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case("dominion"));
         let marks = loaded
             .votes
             .marks
@@ -96,6 +113,9 @@ pub fn cdf_json(config: &Config) -> Result<Value, RctabError> {
                             UNDECLARED_WRITE_INS.to_owned(),
                             names.get(UNDECLARED_WRITE_INS).copied(),
                         )
+                    } else if is_dominion {
+                        // Dominion ballots name choices by their manifest id.
+                        (cand.external_id.clone(), index)
                     } else {
                         (cand.name.clone(), index)
                     };
@@ -124,7 +144,11 @@ pub fn cdf_json(config: &Config) -> Result<Value, RctabError> {
         path: config.path.clone(),
         problems,
     })?;
-    let (_, trace) = tabulate_traced(&ballots, &rules)?;
+    let trace = if tabulated {
+        tabulate_traced(&ballots, &rules)?.1
+    } else {
+        RoundAllocations::new()
+    };
     let settings = &config.output_settings;
     let mut candidate_list: Vec<(String, String)> = ballots
         .candidates
