@@ -34,6 +34,10 @@ pub struct Args {
     /// CVR sources, candidates and rules) instead of PATHs.
     #[arg(long, value_name = "CONFIG")]
     rctab_config: Option<PathBuf>,
+    /// Also write RCTab's CDF JSON of the counted ballots (original and
+    /// per-round snapshots) to FILE (with `--rctab-config` only).
+    #[arg(long, value_name = "FILE", requires = "rctab_config")]
+    cdf_out: Option<PathBuf>,
     /// The input format (detected from each file when absent).
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
@@ -82,6 +86,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(config) => {
             let reports = canvass_tabulate::rctab::run_config(config)
                 .with_context(|| format!("running RCTab configuration {}", config.display()))?;
+            if let Some(out) = &args.cdf_out {
+                let doc = canvass_tabulate::rctab::cdf_json_for_config(config)
+                    .with_context(|| format!("building the CDF JSON of {}", config.display()))?;
+                let text =
+                    serde_json::to_string_pretty(&doc).context("serialising the CDF JSON")?;
+                std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
+            }
             if let ReportKind::RctabJson = args.report {
                 let mut stdout = std::io::stdout().lock();
                 let json = match reports.as_slice() {

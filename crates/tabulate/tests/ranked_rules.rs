@@ -360,3 +360,32 @@ proptest! {
         }
     }
 }
+
+/// `tabulate_traced` reports, per round and per ballot group, the candidate
+/// the group counted for (None once exhausted), and the same result as
+/// `tabulate`.
+#[test]
+fn traced_allocations_follow_transfers() {
+    use canvass_tabulate::ranked::tabulate_traced;
+    let mut b = RankedBallots::new(vec![
+        RankedCandidate::declared("A"),
+        RankedCandidate::declared("B"),
+        RankedCandidate::declared("C"),
+    ]);
+    let c = |i: u32| Selection::Candidate(CandidateId(i));
+    let a = b.push_indexed(&[(1, c(0))], None, 5);
+    let ba = b.push_indexed(&[(1, c(1)), (2, c(0))], None, 4);
+    let cb = b.push_indexed(&[(1, c(2)), (2, c(1))], None, 2);
+    let only_c = b.push_indexed(&[(1, c(2))], None, 1);
+    assert_eq!(b.push_indexed(&[(2, c(0)), (1, c(1))], None, 1), ba);
+    assert_eq!((a, ba, cb, only_c), (0, 1, 2, 3));
+    let rules = RankedRules::default();
+    let (result, trace) = tabulate_traced(&b, &rules).unwrap();
+    assert_eq!(result, tabulate(&b, &rules).unwrap());
+    assert_eq!(trace.len(), result.rounds.len());
+    assert_eq!(
+        trace.first(),
+        Some(&vec![Some(0), Some(1), Some(2), Some(2)])
+    );
+    assert_eq!(trace.get(1), Some(&vec![Some(0), Some(1), Some(1), None]));
+}

@@ -109,6 +109,8 @@ struct Counter<'a> {
     round: u32,
     uses_surpluses: bool,
     uwi: Option<usize>,
+    /// When kept: per round, per group, the candidate the group counted for.
+    trace: Option<Vec<Vec<Option<u32>>>>,
 }
 
 fn cid(i: usize) -> CandidateId {
@@ -119,6 +121,22 @@ fn cid(i: usize) -> CandidateId {
 /// only; use [`tabulate_sequential`] for all passes.
 pub fn tabulate(ballots: &RankedBallots, rules: &RankedRules) -> Result<RankedResult, RankedError> {
     Counter::new(ballots, rules, &[])?.run()
+}
+
+/// Per round (outer), per ballot group (inner, in [`RankedBallots::groups`]
+/// order): the candidate index the group counted for in that round, `None`
+/// when it was inactive.
+pub type RoundAllocations = Vec<Vec<Option<u32>>>;
+
+/// [`tabulate`], also returning where each ballot group counted in each
+/// round (what RCTab's CDF output marks `IsAllocable`).
+pub fn tabulate_traced(
+    ballots: &RankedBallots,
+    rules: &RankedRules,
+) -> Result<(RankedResult, RoundAllocations), RankedError> {
+    let mut counter = Counter::new(ballots, rules, &[])?;
+    counter.trace = Some(Vec::new());
+    counter.run_traced()
 }
 
 /// RCTab's `multiPassIrv`: one single-winner pass per seat, each earlier
@@ -253,6 +271,7 @@ impl<'a> Counter<'a> {
             round: 0,
             uses_surpluses,
             uwi,
+            trace: None,
         })
     }
 
@@ -301,7 +320,11 @@ impl<'a> Counter<'a> {
         }
     }
 
-    fn run(mut self) -> Result<RankedResult, RankedError> {
+    fn run(self) -> Result<RankedResult, RankedError> {
+        self.run_traced().map(|(r, _)| r)
+    }
+
+    fn run_traced(mut self) -> Result<(RankedResult, RoundAllocations), RankedError> {
         while self.should_continue() {
             self.round += 1;
             self.count_round()?;
@@ -318,13 +341,15 @@ impl<'a> Counter<'a> {
             .cloned()
             .zip(std::mem::take(&mut self.precinct_rounds))
             .collect();
-        Ok(RankedResult {
+        let trace = self.trace.take().unwrap_or_default();
+        let result = RankedResult {
             winners: self.winners.iter().map(|&c| cid(c)).collect(),
             total_ballots: self.ballots.total(),
             undervotes: u64::try_from(undervotes).unwrap_or(0),
             rounds: self.rounds,
             precinct_rounds,
-        })
+        };
+        Ok((result, trace))
     }
 
     fn count_round(&mut self) -> Result<(), RankedError> {
@@ -364,6 +389,17 @@ impl<'a> Counter<'a> {
                 None
             };
             ctx.count_group(group, st, &mut acc, &mut dense, &mut p)?;
+        }
+        if let Some(trace) = self.trace.as_mut() {
+            trace.push(
+                self.states
+                    .iter()
+                    .map(|st| match (st.status, st.recipient) {
+                        (Status::Active, Some(c)) => u32::try_from(c).ok(),
+                        _ => None,
+                    })
+                    .collect(),
+            );
         }
         acc.tally = dense
             .iter()

@@ -31,7 +31,7 @@ mod decimal;
 mod engine;
 
 pub use decimal::{Decimal, Overflow, Rounding};
-pub use engine::{tabulate, tabulate_sequential};
+pub use engine::{RoundAllocations, tabulate, tabulate_sequential, tabulate_traced};
 
 use canvass_model::CandidateId;
 use std::collections::{BTreeMap, HashMap};
@@ -161,6 +161,17 @@ impl RankedBallots {
     /// Add `count` ballots with these `(rank, selection)` marks (any order;
     /// repeated identical marks are kept once) from `precinct`.
     pub fn push(&mut self, marks: &[(u32, Selection)], precinct: Option<&str>, count: u64) {
+        self.push_indexed(marks, precinct, count);
+    }
+
+    /// [`RankedBallots::push`], returning the index of the group (in
+    /// [`RankedBallots::groups`]) the ballots joined.
+    pub fn push_indexed(
+        &mut self,
+        marks: &[(u32, Selection)],
+        precinct: Option<&str>,
+        count: u64,
+    ) -> usize {
         let mut key: Vec<(u32, Selection)> = marks.to_vec();
         key.sort_unstable();
         key.dedup();
@@ -176,14 +187,16 @@ impl RankedBallots {
             if let Some(g) = self.groups.get_mut(i) {
                 g.count += count;
             }
-            return;
+            return i;
         }
-        self.index.insert(k.clone(), self.groups.len());
+        let i = self.groups.len();
+        self.index.insert(k.clone(), i);
         self.groups.push(BallotGroup {
             marks: k.0,
             precinct: k.1,
             count,
         });
+        i
     }
 
     /// The distinct rankings with their counts, in first-seen order.

@@ -14,10 +14,12 @@
 //! # Ok::<(), canvass_tabulate::rctab::RctabError>(())
 //! ```
 
+mod cdf_output;
 mod config;
 mod report;
 mod run;
 
+pub use cdf_output::{cdf_conversion_json_for_config, cdf_json, cdf_json_for_config};
 pub use config::{Config, ConfigCandidate, CvrSource, OutputSettings, RawRules};
 pub use report::{RctabReport, reports_to_json};
 pub use run::{Slice, load_ballots, run_config, run_loaded, slice_of, source_options};

@@ -7,7 +7,7 @@ use crate::ranked::{
     tabulate, tabulate_sequential,
 };
 use canvass_formats::{FormatError, Location, SourceOptions, read_paths};
-use canvass_model::{CandidateId, CandidateKind, Card, Choice, ContestId, Election};
+use canvass_model::{CandidateId, CandidateKind, Card, Choice, ContestId, ContestVotes, Election};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -76,7 +76,7 @@ pub fn source_options(source: &CvrSource) -> SourceOptions {
 /// The configured candidates (in configuration order, then the undeclared
 /// write-in bucket when any source has one) and every spelling that names
 /// each of them (name, code, aliases).
-fn candidates(config: &Config) -> (Vec<RankedCandidate>, BTreeMap<String, usize>) {
+pub(crate) fn candidates(config: &Config) -> (Vec<RankedCandidate>, BTreeMap<String, usize>) {
     let mut list = Vec::new();
     let mut names = BTreeMap::new();
     for c in &config.candidates {
@@ -105,6 +105,29 @@ fn candidates(config: &Config) -> (Vec<RankedCandidate>, BTreeMap<String, usize>
 
 /// Read every source of a configuration into aggregated ranked ballots.
 pub fn load_ballots(config: &Config) -> Result<RankedBallots, RctabError> {
+    load_ballots_with(config, &mut |_| {})
+}
+
+/// One card as [`load_ballots_with`] counted it.
+pub(crate) struct LoadedCard<'a> {
+    /// The configured source the card came from.
+    pub source: &'a CvrSource,
+    /// The source's election (names of the card's choices).
+    pub election: &'a Election,
+    /// The card.
+    pub card: &'a Card,
+    /// Its marks in the configured contest.
+    pub votes: &'a ContestVotes,
+    /// The ballot group (index into [`RankedBallots::groups`]) it joined.
+    pub group: usize,
+}
+
+/// [`load_ballots`], calling `on_card` for every counted card in reading
+/// order.
+pub(crate) fn load_ballots_with(
+    config: &Config,
+    on_card: &mut dyn FnMut(LoadedCard<'_>),
+) -> Result<RankedBallots, RctabError> {
     let (list, names) = candidates(config);
     let uwi = list
         .iter()
@@ -203,7 +226,14 @@ pub fn load_ballots(config: &Config) -> Result<RankedBallots, RctabError> {
                 any_slice_id |= id.is_some();
                 id.unwrap_or(k.missing_id())
             });
-            ballots.push(&marks, slice_id, 1);
+            let group = ballots.push_indexed(&marks, slice_id, 1);
+            on_card(LoadedCard {
+                source,
+                election,
+                card: &card,
+                votes,
+                group,
+            });
             Ok(())
         };
         read_paths(&[path], format, &options, &mut election, &mut sink)?;
