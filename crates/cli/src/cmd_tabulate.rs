@@ -58,6 +58,7 @@ impl Args {
             format: None,
             contest: None,
             report: ReportKind::Text,
+            cdf_out: None,
         }
     }
 }
