@@ -1,0 +1,15 @@
+//! Checks that answer allegations with the election's own records.
+//!
+//! Each check reads documented CSV/JSON inputs (see `docs/CHECKS.md`) and
+//! writes a [`finding::Finding`]: the allegation it answers, the rule applied
+//! with its citation, the inputs with their SHA-256, the figures, every row
+//! that fails the rule with its reason, a status, and the command that
+//! reproduces it.
+//!
+//! The crate never speaks HTTP and never reads the clock: dates that matter
+//! (an election day, a deadline) are inputs.
+
+mod error;
+pub mod finding;
+
+pub use error::CheckError;
