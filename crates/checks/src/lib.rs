@@ -11,5 +11,6 @@
 
 mod error;
 pub mod finding;
+pub mod linkage;
 
 pub use error::CheckError;
