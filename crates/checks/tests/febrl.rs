@@ -22,7 +22,10 @@ const MAP: &str = "id=rec_id,first_name=given_name,last_name=surname,address=add
                    city=suburb,zip=postcode,birth_date=date_of_birth,national_id=soc_sec_id";
 
 fn person(id: &str) -> &str {
-    id.trim_start_matches("rec-").split('-').next().unwrap_or(id)
+    id.trim_start_matches("rec-")
+        .split('-')
+        .next()
+        .unwrap_or(id)
 }
 
 struct Score {
@@ -112,7 +115,8 @@ fn febrl_dedupe_precision_and_recall() {
     let map = record::FieldMap::parse(MAP).unwrap();
     for name in ["dataset1.csv", "dataset2.csv"] {
         let mut vocab = record::Vocabulary::new();
-        let a = record::read_csv(&dir.join(name), &map, record::Field::VotedOn, &mut vocab).unwrap();
+        let a =
+            record::read_csv(&dir.join(name), &map, record::Field::VotedOn, &mut vocab).unwrap();
         let mut by_person: std::collections::BTreeMap<&str, Vec<&String>> = Default::default();
         for x in &a.ids {
             by_person.entry(person(x)).or_default().push(x);
@@ -132,7 +136,11 @@ fn febrl_dedupe_precision_and_recall() {
             .iter()
             .map(|p| {
                 let (x, y) = (&a.ids[p.a as usize], &a.ids[p.b as usize]);
-                if x < y { (x.clone(), y.clone()) } else { (y.clone(), x.clone()) }
+                if x < y {
+                    (x.clone(), y.clone())
+                } else {
+                    (y.clone(), x.clone())
+                }
             })
             .collect();
         let s = score(&found, &truth);

@@ -146,7 +146,11 @@ mod tests {
             r.push_raw(
                 v,
                 &i.to_string(),
-                &[(Field::FirstName, f), (Field::LastName, l), (Field::BirthDate, b)],
+                &[
+                    (Field::FirstName, f),
+                    (Field::LastName, l),
+                    (Field::BirthDate, b),
+                ],
             )
             .unwrap();
         }

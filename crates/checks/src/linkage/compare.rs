@@ -8,7 +8,7 @@
 //! field missing on either side is [`MISSING`] and, as in fastLink
 //! (missing at random), contributes nothing to the match weight.
 
-use super::date::{self, DateAgreement};
+use super::date;
 use super::jaro::jaro_winkler;
 use super::record::{Field, Record, Vocabulary, text_index};
 
@@ -176,9 +176,7 @@ fn compare_field(c: &Comparison, a: &Record, b: &Record, vocab: &Vocabulary) -> 
         Method::Exact | Method::Date => 0,
         Method::Initial => u8::from(va.chars().next() == vb.chars().next()),
         Method::OneEdit => u8::from(one_edit(va, vb)),
-        Method::Prefix3 => {
-            u8::from(va.len() >= 3 && vb.len() >= 3 && va.get(..3) == vb.get(..3))
-        }
+        Method::Prefix3 => u8::from(va.len() >= 3 && vb.len() >= 3 && va.get(..3) == vb.get(..3)),
     }
 }
 
@@ -251,6 +249,7 @@ pub const TF_FIELDS: [(usize, Field); 2] = [(0, Field::FirstName), (2, Field::La
 
 #[cfg(test)]
 mod tests {
+    use super::super::date::DateAgreement;
     use super::*;
 
     /// Examples from the US National Archives' Soundex page and Knuth,

@@ -158,7 +158,14 @@ mod tests {
         assert_eq!(d("00000000"), None);
         // A keying error of the right shape is kept.
         assert_eq!(d("19601332").unwrap().month, 13);
-        for bad in ["1950/07/04", "195007041", "07-04-1950", "abcd", "1950-7-4-1", "1950-x"] {
+        for bad in [
+            "1950/07/04",
+            "195007041",
+            "07-04-1950",
+            "abcd",
+            "1950-7-4-1",
+            "1950-x",
+        ] {
             assert!(PartialDate::parse(bad).is_err(), "{bad}");
         }
     }

@@ -147,9 +147,29 @@ mod tests {
     #[test]
     fn agrees_with_strsim() {
         let words = [
-            "smith", "smyth", "smithe", "jon", "john", "johnny", "jonathan", "mary", "marie",
-            "maria", "o brien", "obrien", "zoë", "zoe", "ab", "ba", "abcdefg", "gfedcba",
-            "kristensen", "christensen", "nguyen", "ngyuen", "",
+            "smith",
+            "smyth",
+            "smithe",
+            "jon",
+            "john",
+            "johnny",
+            "jonathan",
+            "mary",
+            "marie",
+            "maria",
+            "o brien",
+            "obrien",
+            "zoë",
+            "zoe",
+            "ab",
+            "ba",
+            "abcdefg",
+            "gfedcba",
+            "kristensen",
+            "christensen",
+            "nguyen",
+            "ngyuen",
+            "",
         ];
         for a in words {
             for b in words {

@@ -170,10 +170,8 @@ fn score(
         .filter_map(|(&p, &pattern)| {
             let (x, y) = unpack(p);
             let mut lo = model.log_odds(pattern);
-            if opts.term_frequency {
-                if let Some(r) = a.records.get(x as usize) {
-                    lo += tf.adjustment(pattern, r);
-                }
+            if let (true, Some(r)) = (opts.term_frequency, a.records.get(x as usize)) {
+                lo += tf.adjustment(pattern, r);
             }
             (lo >= threshold_logit).then(|| Scored {
                 a: x,

@@ -133,7 +133,11 @@ impl FieldMap {
                 .ok_or_else(|| format!("`{part}` is not field=column"))?;
             let field = Field::from_name(f.trim()).ok_or_else(|| {
                 let names: Vec<_> = Field::ALL.iter().map(|f| f.name()).collect();
-                format!("unknown field `{}` (fields: {})", f.trim(), names.join(", "))
+                format!(
+                    "unknown field `{}` (fields: {})",
+                    f.trim(),
+                    names.join(", ")
+                )
             })?;
             map.columns.insert(field, c.trim().to_string());
         }
@@ -462,7 +466,10 @@ mod tests {
     fn errors_name_file_row_and_field() {
         let e = read("id,birth_date\nx,19500704\ny,1950/07/04\n", "").unwrap_err();
         let s = e.to_string();
-        assert!(s.contains("voters.csv") && s.contains("row 3") && s.contains("birth_date"), "{s}");
+        assert!(
+            s.contains("voters.csv") && s.contains("row 3") && s.contains("birth_date"),
+            "{s}"
+        );
 
         let e = read("name,birth_date\nx,19500704\n", "").unwrap_err();
         assert!(e.to_string().contains("missing column `id`"), "{e}");
