@@ -36,7 +36,7 @@ pub enum Method {
     OneEdit,
     /// Postcodes: 0, 1 (same first three characters), 2 (equal).
     Prefix3,
-    /// Birth dates: [`DateAgreement`] levels 0–4.
+    /// Birth dates: [`DateAgreement`](super::date::DateAgreement) levels 0–4.
     Date,
 }
 

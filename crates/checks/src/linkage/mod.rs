@@ -19,6 +19,7 @@
 //!    by chance alone (the birthday problem).
 
 pub mod blocking;
+pub mod check;
 pub mod coincidence;
 pub mod compare;
 pub mod date;
