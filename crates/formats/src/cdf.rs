@@ -14,7 +14,7 @@ use canvass_model::{
     CandidateId, CandidateKind, Card, CardId, CardLocation, Choice, Contest, ContestId,
     ContestKind, ContestVotes, Election, Mark, SourceRef,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -122,11 +122,13 @@ struct ContestMap {
 /// interned contests and candidates.
 #[derive(Debug, Default)]
 pub(crate) struct Resolved {
-    contests: HashMap<String, ContestMap>,
+    // Sorted maps: for the few ids of a file, a search by halves of short
+    // keys is quicker than hashing them.
+    contests: BTreeMap<String, ContestMap>,
     /// Selection id → candidate, per contest id (selection ids are unique in
     /// a file, but some producers reuse them across contests).
-    selections: HashMap<ContestId, HashMap<String, CandidateId>>,
-    gp_units: HashMap<String, String>,
+    selections: BTreeMap<ContestId, BTreeMap<String, CandidateId>>,
+    gp_units: BTreeMap<String, String>,
     /// The contest `SourceOptions::contest` names, when it does.
     wanted: Option<ContestId>,
     filtering: bool,
@@ -256,6 +258,118 @@ pub(crate) fn resolve(
     Ok(resolved)
 }
 
+impl Resolved {
+    /// The contest a CDF `ContestId` stands for and whether ranks decide its
+    /// kind; `Ok(None)` for a contest the options leave out.
+    pub(crate) fn contest(
+        &self,
+        at: impl Fn() -> Location,
+        contest_id: &str,
+    ) -> Result<Option<(ContestId, bool)>, FormatError> {
+        match self.contests.get(contest_id) {
+            Some(m) => Ok(Some((m.id, m.infer_ranked))),
+            None if self.filtering => Ok(None),
+            None => Err(FormatError::UnknownContest {
+                at: at().field("ContestId"),
+                contest: contest_id.to_owned(),
+            }),
+        }
+    }
+
+    /// The candidate of a `ContestSelectionId` in a contest.
+    pub(crate) fn selection(&self, contest: ContestId, selection: &str) -> Option<CandidateId> {
+        self.selections
+            .get(&contest)
+            .and_then(|m| m.get(selection))
+            .copied()
+    }
+
+    /// The name of a `GpUnit` (its id when it has none).
+    pub(crate) fn gp_unit_name(&self, unit: String) -> String {
+        self.gp_units.get(&unit).cloned().unwrap_or(unit)
+    }
+}
+
+/// The identity fields of a `CVR` (everything but its snapshots).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CvrHead {
+    pub ballot_pre_printed_id: Option<String>,
+    pub unique_id: Option<String>,
+    pub ballot_audit_id: Option<String>,
+    pub batch_id: Option<String>,
+    pub batch_sequence_id: Option<u64>,
+    pub creating_device_id: Option<String>,
+    pub ballot_style_id: Option<String>,
+    pub ballot_style_unit_id: Option<String>,
+}
+
+/// A card with the identity fields of a CVR and no contests yet.
+pub(crate) fn card_head(
+    path: &Path,
+    file: &Arc<str>,
+    record: u64,
+    head: CvrHead,
+    resolved: &Resolved,
+) -> Card {
+    let id = head
+        .unique_id
+        .or_else(|| head.ballot_pre_printed_id.clone())
+        .unwrap_or_else(|| {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            format!("{stem}-{record}")
+        });
+    let mut card = Card::new(CardId::new(id));
+    card.ballot_id = head.ballot_audit_id;
+    card.location = CardLocation {
+        tabulator: head.creating_device_id,
+        batch: head.batch_id,
+        position: head.batch_sequence_id,
+        imprinted_id: head.ballot_pre_printed_id,
+    };
+    card.precinct = head.ballot_style_unit_id.map(|u| resolved.gp_unit_name(u));
+    card.ballot_style = head.ballot_style_id;
+    card.source = SourceRef {
+        file: Arc::clone(file),
+        record,
+    };
+    card
+}
+
+/// The marks of one `CVRContestSelection`: `candidate` is the candidate of
+/// its `ContestSelectionId`, `None` when it has none.
+pub(crate) fn selection_marks(
+    at: impl Fn() -> Location,
+    candidate: Option<CandidateId>,
+    positions: &[PositionRec],
+    marks: &mut Vec<Mark>,
+) -> Result<(), FormatError> {
+    for pos in positions {
+        // A selection without a ContestSelectionId is a write-in the
+        // scanner could not tie to a selection (SP 1500-103 CVRWriteIn);
+        // RCTab counts it as no mark, and so do we. One whose position
+        // is not allocable is how canvass writes an overvote whose
+        // candidates the source did not name (see `cdf_json_writer`).
+        let choice = match candidate {
+            None if pos.indicated && pos.not_allocable => Choice::Overvote,
+            None => continue,
+            Some(_) if !pos.indicated || pos.number_votes == Some(0) => continue,
+            Some(cand) => Choice::Candidate(cand),
+        };
+        let rank = pos.rank.unwrap_or(1);
+        if rank == 0 {
+            return Err(FormatError::invalid(
+                at().field("Rank"),
+                "rank must be 1 or more",
+            ));
+        }
+        marks.push(Mark::ranked(rank, choice));
+    }
+    Ok(())
+}
+
 /// Turn one CVR into a card. `record` is the 1-based number of the CVR in
 /// its file.
 pub(crate) fn to_card(
@@ -267,17 +381,6 @@ pub(crate) fn to_card(
     election: &mut Election,
 ) -> Result<Card, FormatError> {
     let at = || Location::record(path, record);
-    let id = cvr
-        .unique_id
-        .clone()
-        .or_else(|| cvr.ballot_pre_printed_id.clone())
-        .unwrap_or_else(|| {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            format!("{stem}-{record}")
-        });
     let snapshot = match &cvr.current_snapshot_id {
         Some(current) => cvr
             .snapshots
@@ -299,92 +402,50 @@ pub(crate) fn to_card(
             snapshots.pop().unwrap_or_default()
         }
     };
-    let mut card = Card::new(CardId::new(id));
-    card.ballot_id = cvr.ballot_audit_id;
-    card.location = CardLocation {
-        tabulator: cvr.creating_device_id,
-        batch: cvr.batch_id,
-        position: cvr.batch_sequence_id,
-        imprinted_id: cvr.ballot_pre_printed_id,
+    let head = CvrHead {
+        ballot_pre_printed_id: cvr.ballot_pre_printed_id,
+        unique_id: cvr.unique_id,
+        ballot_audit_id: cvr.ballot_audit_id,
+        batch_id: cvr.batch_id,
+        batch_sequence_id: cvr.batch_sequence_id,
+        creating_device_id: cvr.creating_device_id,
+        ballot_style_id: cvr.ballot_style_id,
+        ballot_style_unit_id: cvr.ballot_style_unit_id,
     };
-    card.precinct = cvr
-        .ballot_style_unit_id
-        .map(|u| resolved.gp_units.get(&u).cloned().unwrap_or(u));
-    card.ballot_style = cvr.ballot_style_id;
-    card.source = SourceRef {
-        file: Arc::clone(file),
-        record,
-    };
+    let mut card = card_head(path, file, record, head, resolved);
     for contest in snapshot.contests {
         let contest_id = contest
             .contest_id
             .ok_or_else(|| FormatError::MissingField {
                 at: at().field("ContestId"),
             })?;
-        let map = match resolved.contests.get(&contest_id) {
-            Some(m) => *m,
-            None if resolved.filtering => continue,
-            None => {
-                return Err(FormatError::UnknownContest {
-                    at: at().field("ContestId"),
-                    contest: contest_id,
-                });
-            }
+        let Some((cid, infer_ranked)) = resolved.contest(at, &contest_id)? else {
+            continue;
         };
         let mut marks = Vec::with_capacity(contest.selections.len());
         for sel in contest.selections {
-            // A selection without a ContestSelectionId is a write-in the
-            // scanner could not tie to a selection (SP 1500-103 CVRWriteIn);
-            // RCTab counts it as no mark, and so do we. One whose position
-            // is not allocable is how canvass writes an overvote whose
-            // candidates the source did not name (see `cdf_json_writer`).
-            let Some(sel_id) = sel.selection_id else {
-                for pos in sel.positions {
-                    if pos.indicated && pos.not_allocable {
-                        let rank = pos.rank.unwrap_or(1);
-                        if rank == 0 {
-                            return Err(FormatError::invalid(
-                                at().field("Rank"),
-                                "rank must be 1 or more",
-                            ));
-                        }
-                        marks.push(Mark::ranked(rank, Choice::Overvote));
+            let cand = match sel.selection_id {
+                None => None,
+                Some(sel_id) => match resolved.selection(cid, &sel_id) {
+                    Some(c) => Some(c),
+                    None => {
+                        return Err(FormatError::UnknownCandidate {
+                            at: at().field("ContestSelectionId"),
+                            contest: contest_id,
+                            candidate: sel_id,
+                        });
                     }
-                }
-                continue;
+                },
             };
-            let found = resolved
-                .selections
-                .get(&map.id)
-                .and_then(|m| m.get(sel_id.as_str()));
-            let Some(&cand) = found else {
-                return Err(FormatError::UnknownCandidate {
-                    at: at().field("ContestSelectionId"),
-                    contest: contest_id,
-                    candidate: sel_id,
-                });
-            };
-            for pos in sel.positions {
-                if !pos.indicated || pos.number_votes == Some(0) {
-                    continue;
-                }
-                let rank = pos.rank.unwrap_or(1);
-                if rank == 0 {
-                    return Err(FormatError::invalid(
-                        at().field("Rank"),
-                        "rank must be 1 or more",
-                    ));
-                }
-                marks.push(Mark::ranked(rank, Choice::Candidate(cand)));
-            }
+            selection_marks(at, cand, &sel.positions, &mut marks)?;
         }
-        if map.infer_ranked
+        if infer_ranked
             && marks.iter().any(|m| m.rank > 1)
-            && let Some(c) = election.contests.get_mut(map.id.index())
+            && let Some(c) = election.contests.get_mut(cid.index())
         {
             c.kind = ContestKind::Ranked;
         }
-        card.contests.push(ContestVotes::new(map.id, marks));
+        card.contests.push(ContestVotes::new(cid, marks));
     }
     Ok(card)
 }

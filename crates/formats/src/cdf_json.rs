@@ -12,22 +12,21 @@
 
 use crate::CardSink;
 use crate::cdf::{
-    self, CandidateDef, ContestDef, ContestRec, CvrRec, ElectionDef, GpUnitDef, PositionRec,
-    Resolved, SelectionDef, SelectionRec, SnapshotRec,
+    self, CandidateDef, ContestDef, CvrHead, ElectionDef, GpUnitDef, PositionRec, Resolved,
+    SelectionDef,
 };
 use crate::error::{FormatError, Location};
-use crate::json_stream::{ScanError, Scanner, parse};
+use crate::json_pull::{Cursor, Input, InputError, PullError, Tok, input_error};
 use crate::json_util::{Count, Flag, OneOrMany, Text, count_u32};
 use crate::options::{Format, SourceOptions};
-use canvass_model::Election;
+use canvass_model::{Card, ContestId, ContestKind, ContestVotes, Election};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use std::fs::File;
-use std::io::BufReader;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The read buffer: large, because CDF JSON is verbose.
+/// The read buffer of the XML reader: large, because CDF is verbose.
 pub(crate) const BUFFER: usize = 1 << 20;
 
 /// Read a CDF JSON file, streaming its CVRs to `sink`.
@@ -68,78 +67,440 @@ pub fn read(
     Ok(())
 }
 
+/// The top-level keys the reader tells apart.
+enum TopKey {
+    Election,
+    GpUnit,
+    Cvr,
+    Other,
+}
+
 fn run_pass(state: &mut State<'_, '_, '_>) -> Result<(), FormatError> {
     let f = File::open(state.path).map_err(|e| FormatError::io(state.path, e))?;
-    let mut scan = Scanner::new(BufReader::with_capacity(BUFFER, f));
+    let mut input = Input::new(f);
     let first_pass = state.resolved.is_none();
-    let mut buf = Vec::with_capacity(1 << 12);
-    let mut key_buf = Vec::new();
-    scan.begin_object().map_err(|e| state.scan_error(e))?;
-    while let Some(key) = scan
-        .next_key(&mut key_buf)
-        .map_err(|e| state.scan_error(e))?
+    let mut scratch = CvrScratch::default();
+    let mut first = true;
+    input
+        .step(|c| c.object(&mut first))
+        .map_err(|e| state.input_error(e))?;
+    while let Some(key) = input
+        .step(|c| {
+            Ok(c.key(&mut first)?.map(|k| match &*k {
+                "Election" => TopKey::Election,
+                "GpUnit" => TopKey::GpUnit,
+                "CVR" => TopKey::Cvr,
+                _ => TopKey::Other,
+            }))
+        })
+        .map_err(|e| state.input_error(e))?
     {
-        match key.as_str() {
-            "Election" | "GpUnit" if first_pass => {
-                buf.clear();
-                scan.value(Some(&mut buf))
-                    .map_err(|e| state.scan_error(e))?;
-                if key == "Election" {
-                    let elections: OneOrMany<JElection> =
-                        parse(&buf).map_err(|e| state.error(e))?;
-                    state
-                        .defs
-                        .elections
-                        .extend(elections.0.into_iter().map(JElection::into_def));
-                    state.defs.seen_election = true;
-                    state.seen_report = true;
-                } else {
-                    let units: OneOrMany<JGpUnit> = parse(&buf).map_err(|e| state.error(e))?;
-                    state
-                        .defs
-                        .gp_units
-                        .extend(units.0.into_iter().map(|u| GpUnitDef {
-                            id: u.id.unwrap_or_default(),
-                            name: u.name,
-                        }));
-                    state.defs.seen_gp_unit = true;
-                }
+        match key {
+            TopKey::Election if first_pass => {
+                let at = state.at();
+                let elections: OneOrMany<JElection> = input
+                    .value(|c| parse(c.rest()).map_err(|e| other(json_error(at, e))))
+                    .map_err(|e| state.input_error(e))?;
+                state
+                    .defs
+                    .elections
+                    .extend(elections.0.into_iter().map(JElection::into_def));
+                state.defs.seen_election = true;
+                state.seen_report = true;
             }
-            "CVR" => {
+            TopKey::GpUnit if first_pass => {
+                let at = state.at();
+                let units: OneOrMany<JGpUnit> = input
+                    .value(|c| parse(c.rest()).map_err(|e| other(json_error(at, e))))
+                    .map_err(|e| state.input_error(e))?;
+                state
+                    .defs
+                    .gp_units
+                    .extend(units.0.into_iter().map(|u| GpUnitDef {
+                        id: u.id.unwrap_or_default(),
+                        name: u.name,
+                    }));
+                state.defs.seen_gp_unit = true;
+            }
+            TopKey::Cvr => {
                 state.seen_report = true;
                 state.defs.cvr_present = true;
                 let ready = state.defs.seen_election && state.defs.seen_gp_unit;
                 if first_pass && !ready {
-                    scan.value(None).map_err(|e| state.scan_error(e))?;
+                    input.step(|c| c.skip()).map_err(|e| state.input_error(e))?;
                     continue;
                 }
                 if first_pass {
                     state.resolve()?;
                 }
-                state.in_cvr = true;
-                scan.begin_array().map_err(|e| state.scan_error(e))?;
-                state.record = 1;
-                while scan.next_element().map_err(|e| state.scan_error(e))? {
-                    buf.clear();
-                    scan.value(Some(&mut buf))
-                        .map_err(|e| state.scan_error(e))?;
-                    let cvr: JCvr = parse(&buf).map_err(|e| state.error(e))?;
-                    state.card(cvr)?;
-                    state.record += 1;
-                }
-                state.record -= 1;
-                state.in_cvr = false;
+                let Some(resolved) = state.resolved.take() else {
+                    return Ok(());
+                };
+                let result = stream_cvrs(state, &mut input, &resolved, &mut scratch);
+                state.resolved = Some(resolved);
+                result?;
                 state.streamed = true;
             }
-            _ => {
-                buf.clear();
-                scan.value(Some(&mut buf))
-                    .map_err(|e| state.scan_error(e))?;
-                parse::<IgnoredAny>(&buf).map_err(|e| state.error(e))?;
+            TopKey::Election | TopKey::GpUnit | TopKey::Other => {
+                input.step(|c| c.skip()).map_err(|e| state.input_error(e))?
             }
         }
     }
-    scan.end().map_err(|e| state.scan_error(e))
+    input.end().map_err(|e| state.input_error(e))
+}
+
+fn other(e: FormatError) -> PullError {
+    PullError::Other(Box::new(e))
+}
+
+/// Parse a cut-out value: checked as UTF-8 once, then parsed as a `str`.
+fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        // Let serde_json report where the bad byte is.
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
+/// Stream the elements of the `CVR` array to the sink.
+fn stream_cvrs<R: std::io::Read>(
+    state: &mut State<'_, '_, '_>,
+    input: &mut Input<R>,
+    resolved: &Resolved,
+    scratch: &mut CvrScratch,
+) -> Result<(), FormatError> {
+    state.in_cvr = true;
+    let mut elem_first = true;
+    input
+        .step(|c| c.array(&mut elem_first))
+        .map_err(|e| state.input_error(e))?;
+    state.record = 1;
+    let ctx = CvrContext {
+        path: state.path,
+        file: &state.file,
+        resolved,
+    };
+    loop {
+        let record = state.record;
+        let card = input.step(|c| {
+            let mut f = elem_first;
+            if !c.element(&mut f)? {
+                return Ok(None);
+            }
+            let card = parse_cvr(c, &ctx, record, scratch)?;
+            elem_first = f;
+            Ok(Some(card))
+        });
+        let Some(card) = card.map_err(|e| state.input_error(e))? else {
+            break;
+        };
+        // A contest whose file did not say how it is decided becomes
+        // ranked when a card ranks a candidate below first.
+        for &contest in &scratch.ranked_seen {
+            if let Some(c) = state.election.contests.get_mut(contest.index()) {
+                c.kind = ContestKind::Ranked;
+            }
+        }
+        (state.sink)(state.election, card)?;
+        state.record += 1;
+    }
+    state.record -= 1;
+    state.in_cvr = false;
+    Ok(())
+}
+
+/// What parsing a CVR needs to know.
+struct CvrContext<'a> {
+    path: &'a Path,
+    file: &'a Arc<str>,
+    resolved: &'a Resolved,
+}
+
+/// One `CVRContestSelection` of the contest being read; its positions are
+/// `CvrScratch::positions[positions]`.
+struct SelectionTok {
+    id: Option<Tok>,
+    positions: Range<usize>,
+}
+
+/// Buffers reused from one CVR to the next: tokens point into the bytes of
+/// the CVR being read, so nothing but what the card keeps is copied.
+#[derive(Default)]
+struct CvrScratch {
+    /// Each snapshot's `@id` and where its `CVRContest` value starts.
+    snapshots: Vec<(Option<Tok>, Option<usize>)>,
+    selections: Vec<SelectionTok>,
+    positions: Vec<PositionRec>,
+    /// Contests whose kind ranks decide and that this CVR ranked below first.
+    ranked_seen: Vec<ContestId>,
+}
+
+/// Call `each` on every object of a value that SP 1500-103 makes an array
+/// but some producers write as one object (or `null` for none).
+fn each_object<'a>(
+    c: &mut Cursor<'a>,
+    mut each: impl FnMut(&mut Cursor<'a>) -> Result<(), PullError>,
+) -> Result<(), PullError> {
+    match c.peek()? {
+        b'[' => {
+            let mut f = true;
+            c.array(&mut f)?;
+            while c.element(&mut f)? {
+                each(c)?;
+            }
+            Ok(())
+        }
+        b'n' => c.null().map(drop),
+        _ => each(c),
+    }
+}
+
+/// Read one `CVR` element into a card (SP 1500-103 `CVR`, `CVRSnapshot`,
+/// `CVRContest`, `CVRContestSelection`, `SelectionPosition`).
+fn parse_cvr(
+    c: &mut Cursor<'_>,
+    ctx: &CvrContext<'_>,
+    record: u64,
+    s: &mut CvrScratch,
+) -> Result<Card, PullError> {
+    let at = || Location::record(ctx.path, record);
+    s.snapshots.clear();
+    s.ranked_seen.clear();
+    let mut head = CvrHead::default();
+    let mut current = None;
+    let mut first = true;
+    c.field = "CVR";
+    c.object(&mut first)?;
+    while let Some(key) = c.key(&mut first)? {
+        let slot = match &*key {
+            "UniqueId" => &mut head.unique_id,
+            "BallotPrePrintedId" => &mut head.ballot_pre_printed_id,
+            "BallotAuditId" => &mut head.ballot_audit_id,
+            "BatchId" => &mut head.batch_id,
+            "CreatingDeviceId" => &mut head.creating_device_id,
+            "BallotStyleId" => &mut head.ballot_style_id,
+            "BallotStyleUnitId" => &mut head.ballot_style_unit_id,
+            "BatchSequenceId" => {
+                c.field = "BatchSequenceId";
+                head.batch_sequence_id = c.count()?;
+                c.field = "CVR";
+                continue;
+            }
+            "CurrentSnapshotId" => {
+                c.field = "CurrentSnapshotId";
+                current = c.text_value()?;
+                c.field = "CVR";
+                continue;
+            }
+            "CVRSnapshot" => {
+                c.field = "CVRSnapshot";
+                each_object(c, |c| {
+                    let mut g = true;
+                    c.object(&mut g)?;
+                    let (mut id, mut contests) = (None, None);
+                    while let Some(k) = c.key(&mut g)? {
+                        match &*k {
+                            "@id" => id = c.text_value()?,
+                            "CVRContest" => {
+                                contests = Some(c.pos);
+                                c.skip()?;
+                            }
+                            _ => c.skip()?,
+                        }
+                    }
+                    s.snapshots.push((id, contests));
+                    Ok(())
+                })?;
+                c.field = "CVR";
+                continue;
+            }
+            _ => {
+                c.skip()?;
+                continue;
+            }
+        };
+        *slot = c.owned_text()?;
+    }
+    let end = c.pos;
+    // The snapshot that counts: `CurrentSnapshotId`'s, or the only one.
+    let contests = match &current {
+        Some(cur) => {
+            let found = s.snapshots.iter().find(|(id, _)| {
+                id.as_ref()
+                    .is_some_and(|id| c.text(id).ok() == c.text(cur).ok())
+            });
+            match found {
+                Some((_, contests)) => *contests,
+                None => {
+                    return Err(other(FormatError::invalid(
+                        at().field("CurrentSnapshotId"),
+                        format!("no CVRSnapshot has the id {:?}", c.text(cur)?),
+                    )));
+                }
+            }
+        }
+        None => match s.snapshots.as_slice() {
+            [] => None,
+            [(_, contests)] => *contests,
+            _ => {
+                return Err(PullError::Missing("CurrentSnapshotId"));
+            }
+        },
+    };
+    let mut card = cdf::card_head(ctx.path, ctx.file, record, head, ctx.resolved);
+    if let Some(start) = contests {
+        c.pos = start;
+        c.field = "CVRContest";
+        each_object(c, |c| parse_contest(c, ctx, &at, s, &mut card))?;
+    }
+    c.pos = end;
+    Ok(card)
+}
+
+/// Read one `CVRContest` and add its marks to the card.
+fn parse_contest(
+    c: &mut Cursor<'_>,
+    ctx: &CvrContext<'_>,
+    at: &dyn Fn() -> Location,
+    s: &mut CvrScratch,
+    card: &mut Card,
+) -> Result<(), PullError> {
+    s.selections.clear();
+    s.positions.clear();
+    let mut contest_id = None;
+    let mut g = true;
+    c.object(&mut g)?;
+    while let Some(k) = c.key(&mut g)? {
+        match &*k {
+            "ContestId" => {
+                c.field = "ContestId";
+                contest_id = c.text_value()?;
+            }
+            "CVRContestSelection" => {
+                c.field = "CVRContestSelection";
+                each_object(c, |c| {
+                    let mut h = true;
+                    c.object(&mut h)?;
+                    let mut id = None;
+                    let start = s.positions.len();
+                    while let Some(k) = c.key(&mut h)? {
+                        match &*k {
+                            "ContestSelectionId" => {
+                                c.field = "ContestSelectionId";
+                                id = c.text_value()?;
+                            }
+                            "SelectionPosition" => {
+                                c.field = "SelectionPosition";
+                                each_object(c, |c| {
+                                    let p = parse_position(c)?;
+                                    s.positions.push(p);
+                                    Ok(())
+                                })?;
+                            }
+                            _ => c.skip()?,
+                        }
+                        c.field = "CVRContestSelection";
+                    }
+                    s.selections.push(SelectionTok {
+                        id,
+                        positions: start..s.positions.len(),
+                    });
+                    Ok(())
+                })?;
+            }
+            _ => c.skip()?,
+        }
+        c.field = "CVRContest";
+    }
+    let contest_id = contest_id.ok_or(PullError::Missing("ContestId"))?;
+    let contest_name = c.text(&contest_id)?;
+    let Some((cid, infer_ranked)) = ctx.resolved.contest(at, &contest_name).map_err(other)? else {
+        return Ok(());
+    };
+    let mut marks = Vec::with_capacity(s.selections.len());
+    for sel in &s.selections {
+        let cand = match &sel.id {
+            None => None,
+            Some(tok) => {
+                let sel_id = c.text(tok)?;
+                match ctx.resolved.selection(cid, &sel_id) {
+                    Some(cand) => Some(cand),
+                    None => {
+                        return Err(other(FormatError::UnknownCandidate {
+                            at: at().field("ContestSelectionId"),
+                            contest: contest_name.into_owned(),
+                            candidate: sel_id.into_owned(),
+                        }));
+                    }
+                }
+            }
+        };
+        let positions = s.positions.get(sel.positions.clone()).unwrap_or_default();
+        cdf::selection_marks(at, cand, positions, &mut marks).map_err(other)?;
+    }
+    if infer_ranked && marks.iter().any(|m| m.rank > 1) && !s.ranked_seen.contains(&cid) {
+        s.ranked_seen.push(cid);
+    }
+    card.contests.push(ContestVotes::new(cid, marks));
+    Ok(())
+}
+
+/// Read one `SelectionPosition`.
+fn parse_position(c: &mut Cursor<'_>) -> Result<PositionRec, PullError> {
+    let mut p = PositionRec {
+        rank: None,
+        indicated: true,
+        not_allocable: false,
+        number_votes: None,
+    };
+    let mut g = true;
+    c.object(&mut g)?;
+    while let Some(k) = c.key(&mut g)? {
+        match &*k {
+            "Rank" => {
+                c.field = "Rank";
+                p.rank = c.count()?.map(|r| u32::try_from(r).unwrap_or(0));
+            }
+            "NumberVotes" => {
+                c.field = "NumberVotes";
+                p.number_votes = c.count()?;
+            }
+            // `HasIndication` (`IndicationStatus`) and `IsAllocable`
+            // (`AllocationStatus`): yes, no or unknown.
+            "HasIndication" => {
+                c.field = "HasIndication";
+                p.indicated = status(c)? != Some(Status::No);
+            }
+            "IsAllocable" => {
+                c.field = "IsAllocable";
+                p.not_allocable = status(c)? == Some(Status::No);
+            }
+            _ => c.skip()?,
+        }
+        c.field = "SelectionPosition";
+    }
+    Ok(p)
+}
+
+/// SP 1500-103's `IndicationStatus` and `AllocationStatus`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Yes,
+    No,
+    Unknown,
+}
+
+fn status(c: &mut Cursor<'_>) -> Result<Option<Status>, PullError> {
+    if c.null()? {
+        return Ok(None);
+    }
+    let tok = c.string()?;
+    match &*c.text(&tok)? {
+        "yes" => Ok(Some(Status::Yes)),
+        "no" => Ok(Some(Status::No)),
+        "unknown" => Ok(Some(Status::Unknown)),
+        other => Err(c.error(format!("expected yes, no or unknown, found {other:?}"))),
+    }
 }
 
 #[derive(Default)]
@@ -187,39 +548,8 @@ impl State<'_, '_, '_> {
         }
     }
 
-    fn scan_error(&self, e: ScanError) -> FormatError {
-        scan_error(self.at(), e)
-    }
-
-    fn error(&self, e: serde_json::Error) -> FormatError {
-        json_error(self.at(), e)
-    }
-
-    fn card(&mut self, cvr: JCvr) -> Result<(), FormatError> {
-        let Some(resolved) = &self.resolved else {
-            return Ok(());
-        };
-        let card = cdf::to_card(
-            self.path,
-            &self.file,
-            self.record,
-            cvr.into_rec(),
-            resolved,
-            self.election,
-        )?;
-        (self.sink)(self.election, card)
-    }
-}
-
-/// A scan error at a place.
-pub(crate) fn scan_error(at: Location, e: ScanError) -> FormatError {
-    match e {
-        ScanError::Eof => FormatError::Truncated {
-            at,
-            message: "the JSON ends inside a value".into(),
-        },
-        ScanError::Syntax(m) => FormatError::invalid(at, m),
-        ScanError::Io(source) => FormatError::Io { at, source },
+    fn input_error(&self, e: InputError) -> FormatError {
+        input_error(self.at(), e)
     }
 }
 
@@ -238,17 +568,6 @@ pub(crate) fn json_error(mut at: Location, e: serde_json::Error) -> FormatError 
     } else {
         FormatError::invalid(at, message)
     }
-}
-
-/// `HasIndication` (SP 1500-103 `IndicationStatus`).
-#[derive(Clone, Copy, Debug, Deserialize)]
-enum Indication {
-    #[serde(rename = "yes")]
-    Yes,
-    #[serde(rename = "no")]
-    No,
-    #[serde(rename = "unknown")]
-    Unknown,
 }
 
 #[derive(Deserialize)]
@@ -340,133 +659,4 @@ struct JGpUnit {
     id: Option<String>,
     #[serde(rename = "Name")]
     name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct JPosition {
-    #[serde(rename = "Rank")]
-    rank: Option<Count>,
-    #[serde(rename = "HasIndication")]
-    has_indication: Option<Indication>,
-    #[serde(rename = "NumberVotes")]
-    number_votes: Option<Count>,
-    #[serde(rename = "IsAllocable")]
-    is_allocable: Option<Allocable>,
-}
-
-/// `IsAllocable` (SP 1500-103 `AllocationStatus`).
-#[derive(Clone, Copy, Debug, Deserialize)]
-enum Allocable {
-    #[serde(rename = "yes")]
-    Yes,
-    #[serde(rename = "no")]
-    No,
-    #[serde(rename = "unknown")]
-    Unknown,
-}
-
-#[derive(Deserialize)]
-struct JCvrSelection {
-    #[serde(rename = "ContestSelectionId")]
-    selection_id: Option<Text>,
-    #[serde(rename = "SelectionPosition", default)]
-    positions: OneOrMany<JPosition>,
-}
-
-#[derive(Deserialize)]
-struct JCvrContest {
-    #[serde(rename = "ContestId")]
-    contest_id: Option<Text>,
-    #[serde(rename = "CVRContestSelection", default)]
-    selections: OneOrMany<JCvrSelection>,
-}
-
-#[derive(Deserialize)]
-struct JSnapshot {
-    #[serde(rename = "@id")]
-    id: Option<Text>,
-    #[serde(rename = "CVRContest", default)]
-    contests: OneOrMany<JCvrContest>,
-}
-
-#[derive(Deserialize)]
-struct JCvr {
-    #[serde(rename = "BallotPrePrintedId")]
-    ballot_pre_printed_id: Option<Text>,
-    #[serde(rename = "UniqueId")]
-    unique_id: Option<Text>,
-    #[serde(rename = "BallotAuditId")]
-    ballot_audit_id: Option<Text>,
-    #[serde(rename = "BatchId")]
-    batch_id: Option<Text>,
-    #[serde(rename = "BatchSequenceId")]
-    batch_sequence_id: Option<Count>,
-    #[serde(rename = "CreatingDeviceId")]
-    creating_device_id: Option<Text>,
-    #[serde(rename = "BallotStyleId")]
-    ballot_style_id: Option<Text>,
-    #[serde(rename = "BallotStyleUnitId")]
-    ballot_style_unit_id: Option<Text>,
-    #[serde(rename = "CurrentSnapshotId")]
-    current_snapshot_id: Option<Text>,
-    #[serde(rename = "CVRSnapshot", default)]
-    snapshots: OneOrMany<JSnapshot>,
-}
-
-impl JCvr {
-    fn into_rec(self) -> CvrRec {
-        let t = |x: Option<Text>| x.map(|t| t.0);
-        CvrRec {
-            ballot_pre_printed_id: t(self.ballot_pre_printed_id),
-            unique_id: t(self.unique_id),
-            ballot_audit_id: t(self.ballot_audit_id),
-            batch_id: t(self.batch_id),
-            batch_sequence_id: self.batch_sequence_id.map(|c| c.0),
-            creating_device_id: t(self.creating_device_id),
-            ballot_style_id: t(self.ballot_style_id),
-            ballot_style_unit_id: t(self.ballot_style_unit_id),
-            current_snapshot_id: t(self.current_snapshot_id),
-            snapshots: self
-                .snapshots
-                .0
-                .into_iter()
-                .map(|s| SnapshotRec {
-                    id: t(s.id),
-                    contests: s
-                        .contests
-                        .0
-                        .into_iter()
-                        .map(|c| ContestRec {
-                            contest_id: t(c.contest_id),
-                            selections: c
-                                .selections
-                                .0
-                                .into_iter()
-                                .map(|s| SelectionRec {
-                                    selection_id: t(s.selection_id),
-                                    positions: s
-                                        .positions
-                                        .0
-                                        .into_iter()
-                                        .map(|p| PositionRec {
-                                            rank: p.rank.map(|r| u32::try_from(r.0).unwrap_or(0)),
-                                            indicated: !matches!(
-                                                p.has_indication,
-                                                Some(Indication::No)
-                                            ),
-                                            not_allocable: matches!(
-                                                p.is_allocable,
-                                                Some(Allocable::No)
-                                            ),
-                                            number_votes: p.number_votes.map(|n| n.0),
-                                        })
-                                        .collect(),
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }
-    }
 }

@@ -19,25 +19,20 @@
 //! The `Sessions` array is streamed one session at a time.
 
 use crate::CardSink;
-use crate::cdf_json::{json_error, scan_error};
 use crate::error::{FormatError, Location};
-use crate::json_stream::{ScanError, Scanner, parse};
-use crate::json_util::{Count, Flag, Text};
+use crate::json_pull::{Cursor, Input, InputError, PullError, input_error};
+use crate::json_util::{Count, Text};
 use crate::options::{Format, SourceOptions};
 use canvass_model::{
     CandidateId, CandidateKind, Card, CardId, CardLocation, Choice, ContestId, ContestKind,
     ContestVotes, Election, Mark, SourceRef,
 };
 use serde::Deserialize;
-use serde::de::IgnoredAny;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// The read buffer.
-const BUFFER: usize = 1 << 20;
 
 /// Read a Dominion export folder, or one `CvrExport*.json` file.
 pub fn read(
@@ -140,28 +135,67 @@ fn load_manifest(folder: &Path, name: &str) -> Result<Option<Vec<Entry>>, Format
     Ok(Some(m.list))
 }
 
-fn names_of(entries: Option<Vec<Entry>>) -> HashMap<u64, Arc<str>> {
-    entries
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| {
-            let name = e.description.unwrap_or_else(|| e.id.0.to_string());
-            (e.id.0, Arc::from(name))
-        })
-        .collect()
+fn names_of(entries: Option<Vec<Entry>>) -> IdTable<Arc<str>> {
+    let mut table = IdTable::default();
+    for e in entries.unwrap_or_default() {
+        let name = e.description.unwrap_or_else(|| e.id.0.to_string());
+        table.insert(e.id.0, Arc::from(name));
+    }
+    table
+}
+
+/// Dominion ids to values: a sorted table searched by halves, which is
+/// quicker than hashing for the few hundred ids of a manifest.
+struct IdTable<V> {
+    entries: Vec<(u64, V)>,
+}
+
+impl<V> Default for IdTable<V> {
+    fn default() -> Self {
+        IdTable {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<V> IdTable<V> {
+    #[inline]
+    fn get(&self, id: u64) -> Option<&V> {
+        self.entries
+            .binary_search_by_key(&id, |e| e.0)
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .map(|e| &e.1)
+    }
+
+    /// Insert or replace.
+    fn insert(&mut self, id: u64, value: V) {
+        match self.entries.binary_search_by_key(&id, |e| e.0) {
+            Ok(i) => {
+                if let Some(e) = self.entries.get_mut(i) {
+                    e.1 = value;
+                }
+            }
+            Err(i) => self.entries.insert(i, (id, value)),
+        }
+    }
+
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.iter().map(|e| &e.1)
+    }
 }
 
 /// What the manifests say, resolved against the election.
 struct Names {
     /// Dominion contest id → contest; `None` for contests not read.
-    contests: HashMap<u64, Option<ContestId>>,
+    contests: IdTable<Option<ContestId>>,
     /// Dominion candidate id → (contest, candidate).
-    candidates: HashMap<u64, (ContestId, CandidateId)>,
+    candidates: IdTable<(ContestId, CandidateId)>,
     have_contest_manifest: bool,
     have_candidate_manifest: bool,
-    counting_groups: HashMap<u64, Arc<str>>,
-    ballot_types: HashMap<u64, Arc<str>>,
-    precinct_portions: HashMap<u64, Arc<str>>,
+    counting_groups: IdTable<Arc<str>>,
+    ballot_types: IdTable<Arc<str>>,
+    precinct_portions: IdTable<Arc<str>>,
     /// The outstack condition `InvalidContest`: the contest is printed on
     /// the card but not valid for it (e.g. a ballot style from another
     /// district). Such a contest is not on the card for counting; RCTab
@@ -186,8 +220,8 @@ impl Names {
         let contests = load_manifest(folder, "ContestManifest.json")?;
         let candidates = load_manifest(folder, "CandidateManifest.json")?;
         let mut names = Names {
-            contests: HashMap::new(),
-            candidates: HashMap::new(),
+            contests: IdTable::default(),
+            candidates: IdTable::default(),
             have_contest_manifest: contests.is_some(),
             have_candidate_manifest: candidates.is_some(),
             counting_groups: names_of(load_manifest(folder, "CountingGroupManifest.json")?),
@@ -228,7 +262,7 @@ impl Names {
             let Some(contest) = c.contest_id.map(|x| x.0) else {
                 continue;
             };
-            let cid = match names.contests.get(&contest) {
+            let cid = match names.contests.get(contest) {
                 Some(Some(cid)) => *cid,
                 Some(None) => continue,
                 None if names.have_contest_manifest => continue,
@@ -266,7 +300,7 @@ impl Names {
     /// The contest for a Dominion contest id met in a session when there is
     /// no contest manifest; `None` when the options exclude it.
     fn contest(&mut self, election: &mut Election, id: u64) -> Option<ContestId> {
-        if let Some(c) = self.contests.get(&id) {
+        if let Some(c) = self.contests.get(id) {
             return *c;
         }
         let name = id.to_string();
@@ -280,63 +314,279 @@ impl Names {
     }
 }
 
-/// The `IsCurrent` version of a session.
-#[derive(Deserialize)]
-struct Version {
-    #[serde(rename = "PrecinctPortionId")]
-    precinct_portion_id: Option<Count>,
-    #[serde(rename = "BallotTypeId")]
-    ballot_type_id: Option<Count>,
-    #[serde(rename = "IsCurrent")]
-    is_current: Option<Flag>,
-    #[serde(rename = "Cards")]
-    cards: Option<Vec<DCard>>,
-    #[serde(rename = "Contests")]
-    contests: Option<Vec<DContest>>,
+/// One version (`Original` or `Modified`) of the session being read.
+#[derive(Default)]
+struct VersionRec {
+    present: bool,
+    precinct_portion_id: Option<u64>,
+    ballot_type_id: Option<u64>,
+    is_current: Option<bool>,
+    /// The contests, `Contests` directly under the version first (before
+    /// 5.10), then those of its `Cards`.
+    contests: Vec<ContestRec>,
+    marks: Vec<MarkRec>,
 }
 
-#[derive(Deserialize)]
-struct DCard {
-    #[serde(rename = "Contests", default)]
-    contests: Vec<DContest>,
+/// One contest of a version; its marks are `VersionRec::marks[marks]`.
+struct ContestRec {
+    id: u64,
+    /// Under `Cards` (5.10 and later) rather than directly `Contests`.
+    in_card: bool,
+    /// Its `OutstackConditionIds` hold the `InvalidContest` condition.
+    invalid: bool,
+    marks: Range<usize>,
 }
 
-#[derive(Deserialize)]
-struct DContest {
-    #[serde(rename = "Id")]
-    id: Count,
-    #[serde(rename = "Marks", default)]
-    marks: Vec<DMark>,
-    #[serde(rename = "OutstackConditionIds", default)]
-    outstack: Vec<Count>,
+#[derive(Clone, Copy)]
+struct MarkRec {
+    candidate_id: u64,
+    rank: Option<u64>,
+    is_ambiguous: bool,
 }
 
-#[derive(Deserialize)]
-struct DMark {
-    #[serde(rename = "CandidateId")]
-    candidate_id: Count,
-    #[serde(rename = "Rank")]
-    rank: Option<Count>,
-    #[serde(rename = "IsAmbiguous")]
-    is_ambiguous: Option<Flag>,
+/// The session being read. Its buffers are reused from one session to the
+/// next, so reading a session allocates only what its card keeps.
+#[derive(Default)]
+struct SessionRec {
+    tabulator_id: Option<String>,
+    batch_id: Option<String>,
+    record_id: Option<String>,
+    counting_group_id: Option<u64>,
+    imprinted_id: Option<String>,
+    original: VersionRec,
+    modified: VersionRec,
 }
 
-#[derive(Deserialize)]
-struct Session {
-    #[serde(rename = "TabulatorId")]
-    tabulator_id: Text,
-    #[serde(rename = "BatchId")]
-    batch_id: Text,
-    #[serde(rename = "RecordId")]
-    record_id: Text,
-    #[serde(rename = "CountingGroupId")]
-    counting_group_id: Option<Count>,
-    #[serde(rename = "ImprintedId")]
-    imprinted_id: Option<Text>,
-    #[serde(rename = "Original")]
-    original: Option<Version>,
-    #[serde(rename = "Modified")]
-    modified: Option<Version>,
+impl VersionRec {
+    fn clear(&mut self) {
+        self.present = false;
+        self.precinct_portion_id = None;
+        self.ballot_type_id = None;
+        self.is_current = None;
+        self.contests.clear();
+        self.marks.clear();
+    }
+}
+
+/// Read one `Sessions` element into `s` (which is cleared first).
+/// `invalid` is the `InvalidContest` outstack condition's id.
+fn parse_session(
+    c: &mut Cursor<'_>,
+    s: &mut SessionRec,
+    invalid: Option<u64>,
+) -> Result<(), PullError> {
+    s.tabulator_id = None;
+    s.batch_id = None;
+    s.record_id = None;
+    s.counting_group_id = None;
+    s.imprinted_id = None;
+    s.original.clear();
+    s.modified.clear();
+    let mut first = true;
+    c.field = "Sessions";
+    c.object(&mut first)?;
+    while let Some(key) = c.key(&mut first)? {
+        match &*key {
+            "TabulatorId" => {
+                c.field = "TabulatorId";
+                s.tabulator_id = c.owned_text()?;
+            }
+            "BatchId" => {
+                c.field = "BatchId";
+                s.batch_id = c.owned_text()?;
+            }
+            "RecordId" => {
+                c.field = "RecordId";
+                s.record_id = c.owned_text()?;
+            }
+            "CountingGroupId" => {
+                c.field = "CountingGroupId";
+                s.counting_group_id = c.count()?;
+            }
+            "ImprintedId" => {
+                c.field = "ImprintedId";
+                s.imprinted_id = c.owned_text()?;
+            }
+            "Original" => {
+                c.field = "Original";
+                parse_version(c, &mut s.original, invalid)?;
+            }
+            "Modified" => {
+                c.field = "Modified";
+                parse_version(c, &mut s.modified, invalid)?;
+            }
+            _ => c.skip()?,
+        }
+        c.field = "Sessions";
+    }
+    for (value, name) in [
+        (&s.tabulator_id, "TabulatorId"),
+        (&s.batch_id, "BatchId"),
+        (&s.record_id, "RecordId"),
+    ] {
+        if value.is_none() {
+            return Err(PullError::Missing(name));
+        }
+    }
+    Ok(())
+}
+
+fn parse_version(
+    c: &mut Cursor<'_>,
+    v: &mut VersionRec,
+    invalid: Option<u64>,
+) -> Result<(), PullError> {
+    v.clear();
+    if c.null()? {
+        return Ok(());
+    }
+    v.present = true;
+    let outer = c.field;
+    let mut first = true;
+    c.object(&mut first)?;
+    // Contests of `Cards` are gathered apart and moved after the direct
+    // ones, whatever the key order.
+    while let Some(key) = c.key(&mut first)? {
+        match &*key {
+            "PrecinctPortionId" => {
+                c.field = "PrecinctPortionId";
+                v.precinct_portion_id = c.count()?;
+            }
+            "BallotTypeId" => {
+                c.field = "BallotTypeId";
+                v.ballot_type_id = c.count()?;
+            }
+            "IsCurrent" => {
+                c.field = "IsCurrent";
+                v.is_current = c.flag()?;
+            }
+            "Contests" => {
+                c.field = "Contests";
+                parse_contests(c, v, false, invalid)?;
+            }
+            "Cards" => {
+                c.field = "Cards";
+                if !c.null()? {
+                    let mut f = true;
+                    c.array(&mut f)?;
+                    while c.element(&mut f)? {
+                        let mut g = true;
+                        c.object(&mut g)?;
+                        while let Some(k) = c.key(&mut g)? {
+                            if k == "Contests" {
+                                c.field = "Contests";
+                                parse_contests(c, v, true, invalid)?;
+                                c.field = "Cards";
+                            } else {
+                                c.skip()?;
+                            }
+                        }
+                    }
+                }
+            }
+            _ => c.skip()?,
+        }
+        c.field = outer;
+    }
+    // A stable sort: direct contests first, each group in file order.
+    if v.contests.iter().any(|x| x.in_card) {
+        v.contests.sort_by_key(|x| x.in_card);
+    }
+    Ok(())
+}
+
+fn parse_contests(
+    c: &mut Cursor<'_>,
+    v: &mut VersionRec,
+    in_card: bool,
+    invalid: Option<u64>,
+) -> Result<(), PullError> {
+    if c.null()? {
+        return Ok(());
+    }
+    let mut f = true;
+    c.array(&mut f)?;
+    while c.element(&mut f)? {
+        let mut g = true;
+        c.object(&mut g)?;
+        let mut id = None;
+        let mut is_invalid = false;
+        let start = v.marks.len();
+        while let Some(key) = c.key(&mut g)? {
+            match &*key {
+                "Id" => {
+                    c.field = "Id";
+                    id = c.count()?;
+                }
+                "Marks" => {
+                    c.field = "Marks";
+                    if c.null()? {
+                        continue;
+                    }
+                    let mut h = true;
+                    c.array(&mut h)?;
+                    while c.element(&mut h)? {
+                        v.marks.push(parse_mark(c)?);
+                    }
+                }
+                "OutstackConditionIds" => {
+                    c.field = "OutstackConditionIds";
+                    if c.null()? {
+                        continue;
+                    }
+                    let mut h = true;
+                    c.array(&mut h)?;
+                    while c.element(&mut h)? {
+                        let condition = c.count()?;
+                        if condition.is_some() && condition == invalid {
+                            is_invalid = true;
+                        }
+                    }
+                }
+                _ => c.skip()?,
+            }
+            c.field = "Contests";
+        }
+        let id = id.ok_or(PullError::Missing("Id"))?;
+        v.contests.push(ContestRec {
+            id,
+            in_card,
+            invalid: is_invalid,
+            marks: start..v.marks.len(),
+        });
+    }
+    Ok(())
+}
+
+fn parse_mark(c: &mut Cursor<'_>) -> Result<MarkRec, PullError> {
+    let mut g = true;
+    c.object(&mut g)?;
+    let mut candidate_id = None;
+    let mut rank = None;
+    let mut is_ambiguous = false;
+    while let Some(key) = c.key(&mut g)? {
+        match &*key {
+            "CandidateId" => {
+                c.field = "CandidateId";
+                candidate_id = c.count()?;
+            }
+            "Rank" => {
+                c.field = "Rank";
+                rank = c.count()?;
+            }
+            "IsAmbiguous" => {
+                c.field = "IsAmbiguous";
+                is_ambiguous = c.flag()?.unwrap_or(false);
+            }
+            _ => c.skip()?,
+        }
+        c.field = "Marks";
+    }
+    Ok(MarkRec {
+        candidate_id: candidate_id.ok_or(PullError::Missing("CandidateId"))?,
+        rank,
+        is_ambiguous,
+    })
 }
 
 struct State<'a, 'e, 's> {
@@ -350,6 +600,12 @@ struct State<'a, 'e, 's> {
     seen_sessions: bool,
 }
 
+/// The top-level keys the reader tells apart.
+enum TopKey {
+    Sessions,
+    Other,
+}
+
 fn read_export(
     path: &Path,
     names: &mut Names,
@@ -357,7 +613,7 @@ fn read_export(
     sink: &mut CardSink<'_>,
 ) -> Result<(), FormatError> {
     let f = File::open(path).map_err(|e| FormatError::io(path, e))?;
-    let mut scan = Scanner::new(BufReader::with_capacity(BUFFER, f));
+    let mut input = Input::new(f);
     let mut state = State {
         path,
         file: Arc::from(path.display().to_string()),
@@ -368,36 +624,53 @@ fn read_export(
         in_sessions: false,
         seen_sessions: false,
     };
-    let mut buf = Vec::with_capacity(1 << 12);
-    let mut key_buf = Vec::new();
-    scan.begin_object().map_err(|e| state.scan_error(e))?;
-    while let Some(key) = scan
-        .next_key(&mut key_buf)
-        .map_err(|e| state.scan_error(e))?
+    let invalid = state.names.invalid_contest;
+    let mut session = SessionRec::default();
+    let mut first = true;
+    input
+        .step(|c| c.object(&mut first))
+        .map_err(|e| state.input_error(e))?;
+    while let Some(key) = input
+        .step(|c| {
+            Ok(c.key(&mut first)?.map(|k| match &*k {
+                "Sessions" => TopKey::Sessions,
+                _ => TopKey::Other,
+            }))
+        })
+        .map_err(|e| state.input_error(e))?
     {
-        if key == "Sessions" {
-            state.seen_sessions = true;
-            state.in_sessions = true;
-            scan.begin_array().map_err(|e| state.scan_error(e))?;
-            state.record = 1;
-            while scan.next_element().map_err(|e| state.scan_error(e))? {
-                buf.clear();
-                scan.value(Some(&mut buf))
-                    .map_err(|e| state.scan_error(e))?;
-                let session: Session = parse(&buf).map_err(|e| json_error(state.at(), e))?;
-                state.session(session)?;
-                state.record += 1;
+        match key {
+            TopKey::Sessions => {
+                state.seen_sessions = true;
+                state.in_sessions = true;
+                let mut elem_first = true;
+                input
+                    .step(|c| c.array(&mut elem_first))
+                    .map_err(|e| state.input_error(e))?;
+                state.record = 1;
+                loop {
+                    let more = input.step(|c| {
+                        let mut f = elem_first;
+                        if !c.element(&mut f)? {
+                            return Ok(false);
+                        }
+                        parse_session(c, &mut session, invalid)?;
+                        elem_first = f;
+                        Ok(true)
+                    });
+                    if !more.map_err(|e| state.input_error(e))? {
+                        break;
+                    }
+                    state.session(&session)?;
+                    state.record += 1;
+                }
+                state.record -= 1;
+                state.in_sessions = false;
             }
-            state.record -= 1;
-            state.in_sessions = false;
-        } else {
-            buf.clear();
-            scan.value(Some(&mut buf))
-                .map_err(|e| state.scan_error(e))?;
-            parse::<IgnoredAny>(&buf).map_err(|e| json_error(state.at(), e))?;
+            TopKey::Other => input.step(|c| c.skip()).map_err(|e| state.input_error(e))?,
         }
     }
-    scan.end().map_err(|e| state.scan_error(e))?;
+    input.end().map_err(|e| state.input_error(e))?;
     if !state.seen_sessions {
         return Err(FormatError::WrongFormat {
             at: Location::file(path),
@@ -417,41 +690,44 @@ impl State<'_, '_, '_> {
         }
     }
 
-    fn scan_error(&self, e: ScanError) -> FormatError {
-        scan_error(self.at(), e)
+    fn input_error(&self, e: InputError) -> FormatError {
+        input_error(self.at(), e)
     }
 
-    fn session(&mut self, s: Session) -> Result<(), FormatError> {
+    fn session(&mut self, s: &SessionRec) -> Result<(), FormatError> {
         let (path, record) = (self.path, self.record);
         let at = move || Location::record(path, record);
-        let version = match (s.modified, s.original) {
-            (Some(m), Some(o)) => {
-                if m.is_current.is_some_and(|f| !f.0) && o.is_current.is_some_and(|f| f.0) {
+        let (o, m) = (&s.original, &s.modified);
+        let version = match (m.present, o.present) {
+            (true, true) => {
+                if m.is_current == Some(false) && o.is_current == Some(true) {
                     o
                 } else {
                     m
                 }
             }
-            (Some(m), None) => m,
-            (None, Some(o)) => o,
-            (None, None) => {
+            (true, false) => m,
+            (false, true) => o,
+            (false, false) => {
                 return Err(FormatError::MissingField {
                     at: at().field("Original"),
                 });
             }
         };
-        let (t, b, r) = (s.tabulator_id.0, s.batch_id.0, s.record_id.0);
+        let t = s.tabulator_id.as_deref().unwrap_or_default();
+        let b = s.batch_id.as_deref().unwrap_or_default();
+        let r = s.record_id.as_deref().unwrap_or_default();
         let mut card = Card::new(CardId::new(format!("{t}-{b}-{r}")));
         card.location = CardLocation {
             position: r.parse().ok(),
-            tabulator: Some(t),
-            batch: Some(b),
-            imprinted_id: s.imprinted_id.map(|x| x.0),
+            tabulator: Some(t.to_owned()),
+            batch: Some(b.to_owned()),
+            imprinted_id: s.imprinted_id.clone(),
         };
-        let lookup = |map: &HashMap<u64, Arc<str>>, id: Option<Count>| {
+        let lookup = |map: &IdTable<Arc<str>>, id: Option<u64>| {
             id.map(|id| {
-                map.get(&id.0)
-                    .map_or_else(|| id.0.to_string(), |n| n.to_string())
+                map.get(id)
+                    .map_or_else(|| id.to_string(), |n| n.to_string())
             })
         };
         card.counting_group = lookup(&self.names.counting_groups, s.counting_group_id);
@@ -461,43 +737,38 @@ impl State<'_, '_, '_> {
             file: Arc::clone(&self.file),
             record: self.record,
         };
-        let contests = version
-            .contests
-            .into_iter()
-            .flatten()
-            .chain(version.cards.into_iter().flatten().flat_map(|c| c.contests));
-        for contest in contests {
-            let cid = match self.names.contests.get(&contest.id.0) {
+        card.contests.reserve_exact(version.contests.len());
+        for contest in &version.contests {
+            let cid = match self.names.contests.get(contest.id) {
                 Some(c) => *c,
                 None if self.names.have_contest_manifest => {
                     return Err(FormatError::UnknownContest {
                         at: at().field("Contests"),
-                        contest: contest.id.0.to_string(),
+                        contest: contest.id.to_string(),
                     });
                 }
-                None => self.names.contest(self.election, contest.id.0),
+                None => self.names.contest(self.election, contest.id),
             };
             let Some(cid) = cid else {
                 continue;
             };
-            if let Some(invalid) = self.names.invalid_contest
-                && contest.outstack.iter().any(|c| c.0 == invalid)
-            {
+            if contest.invalid {
                 continue;
             }
-            let mut marks = Vec::with_capacity(contest.marks.len());
-            for mark in contest.marks {
-                if mark.is_ambiguous.is_some_and(|f| f.0) {
+            let marks_of = version.marks.get(contest.marks.clone()).unwrap_or_default();
+            let mut marks = Vec::with_capacity(marks_of.len());
+            for mark in marks_of {
+                if mark.is_ambiguous {
                     continue;
                 }
-                let rank = mark.rank.map_or(1, |r| r.0);
+                let rank = mark.rank.unwrap_or(1);
                 let rank = u32::try_from(rank).ok().filter(|&r| r > 0).ok_or_else(|| {
                     FormatError::invalid(
                         at().field("Rank"),
                         format!("rank {rank} is not 1 or more"),
                     )
                 })?;
-                let cand = self.candidate(cid, contest.id.0, mark.candidate_id.0, &at)?;
+                let cand = self.candidate(cid, contest.id, mark.candidate_id, &at)?;
                 marks.push(Mark::ranked(rank, Choice::Candidate(cand)));
             }
             if marks.iter().any(|m| m.rank > 1)
@@ -519,7 +790,7 @@ impl State<'_, '_, '_> {
         candidate: u64,
         at: &dyn Fn() -> Location,
     ) -> Result<CandidateId, FormatError> {
-        match self.names.candidates.get(&candidate) {
+        match self.names.candidates.get(candidate) {
             Some(&(c, id)) if c == cid => Ok(id),
             Some(_) => Err(FormatError::UnknownCandidate {
                 at: at().field("CandidateId"),

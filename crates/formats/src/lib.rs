@@ -29,7 +29,7 @@ mod error;
 mod ess;
 mod generic_csv;
 mod hart;
-mod json_stream;
+mod json_pull;
 mod json_util;
 mod options;
 mod raire;

@@ -1,0 +1,857 @@
+//! In-place JSON pull parsing for the big vendor exports (CDF JSON's `CVR`
+//! array, Dominion's `Sessions`).
+//!
+//! [`Input`] reads the file into one large reusable buffer; a [`Cursor`]
+//! walks the bytes of that buffer where they lie. Strings are handed out as
+//! spans of the buffer and only copied (and unescaped) when a backslash
+//! occurs or the caller keeps them; fields nobody reads are skipped without
+//! building any value. A record that runs past the end of the buffer is
+//! parsed again from its start once more bytes are in (the parse functions
+//! only build values they return, so a restart has no side effect), which
+//! keeps memory flat: the buffer only grows when one record is larger than
+//! it.
+//!
+//! Everything read is checked against RFC 8259: the structure, string
+//! escapes and control characters, number syntax, the literals, and UTF-8
+//! (checked once per block as it is read), including the fields skipped.
+
+use crate::error::{FormatError, Location};
+use std::borrow::Cow;
+use std::io::Read;
+use std::ops::Range;
+
+/// Brackets nested deeper than this are refused.
+const MAX_DEPTH: u32 = 256;
+
+/// The first size of the buffer; it doubles only for a record larger than it.
+const BUFFER: usize = 4 << 20;
+
+/// Why a parse stopped.
+#[derive(Debug)]
+pub(crate) enum PullError {
+    /// The bytes ended inside a value.
+    Eof,
+    /// The bytes are not the JSON expected.
+    Syntax {
+        /// Offset in the cursor's bytes.
+        pos: usize,
+        /// The field being read (the innermost key the parser knows).
+        field: &'static str,
+        message: String,
+    },
+    /// A field the record needs is missing.
+    Missing(&'static str),
+    /// Any other error, already placed.
+    Other(Box<FormatError>),
+}
+
+/// A string (or number) token: where its text lies in the bytes, and
+/// whether it holds escapes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Tok {
+    span: Range<usize>,
+    escaped: bool,
+}
+
+/// A walk over bytes of JSON.
+pub(crate) struct Cursor<'a> {
+    buf: &'a [u8],
+    /// The next byte to read.
+    pub pos: usize,
+    /// The field being read, for error messages.
+    pub field: &'static str,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Cursor {
+            buf,
+            pos: 0,
+            field: "",
+        }
+    }
+
+    /// An error at the current position.
+    pub fn error(&self, message: impl Into<String>) -> PullError {
+        PullError::Syntax {
+            pos: self.pos,
+            field: self.field,
+            message: message.into(),
+        }
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&b) = self.buf.get(self.pos) {
+            if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The next byte that is not whitespace, not consumed.
+    #[inline]
+    pub fn peek(&mut self) -> Result<u8, PullError> {
+        self.ws();
+        self.buf.get(self.pos).copied().ok_or(PullError::Eof)
+    }
+
+    fn found(&self, b: u8) -> String {
+        if b.is_ascii_graphic() {
+            format!("'{}'", char::from(b))
+        } else {
+            format!("byte 0x{b:02x}")
+        }
+    }
+
+    /// Consume `want` (after whitespace).
+    #[inline]
+    pub fn expect(&mut self, want: u8) -> Result<(), PullError> {
+        let b = self.peek()?;
+        if b == want {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.error(format!(
+                "expected '{}', found {}",
+                char::from(want),
+                self.found(b)
+            )))
+        }
+    }
+
+    /// Enter an object (`{`). `first` is reset for [`Cursor::key`].
+    #[inline]
+    pub fn object(&mut self, first: &mut bool) -> Result<(), PullError> {
+        self.expect(b'{')?;
+        *first = true;
+        Ok(())
+    }
+
+    /// The next key of the current object, or `None` after its `}`.
+    #[inline]
+    pub fn key(&mut self, first: &mut bool) -> Result<Option<Cow<'a, str>>, PullError> {
+        let b = self.peek()?;
+        if b == b'}' {
+            self.pos += 1;
+            return Ok(None);
+        }
+        if !*first {
+            if b != b',' {
+                return Err(self.error(format!("expected ',' or '}}', found {}", self.found(b))));
+            }
+            self.pos += 1;
+            if self.peek()? != b'"' {
+                return Err(self.error("expected a key"));
+            }
+        } else if b != b'"' {
+            return Err(self.error(format!("expected a key or '}}', found {}", self.found(b))));
+        }
+        let tok = self.string()?;
+        let key = self.text(&tok)?;
+        self.expect(b':')?;
+        // Only now: a parse cut by the end of the bytes runs again.
+        *first = false;
+        Ok(Some(key))
+    }
+
+    /// Enter an array (`[`). `first` is reset for [`Cursor::element`].
+    #[inline]
+    pub fn array(&mut self, first: &mut bool) -> Result<(), PullError> {
+        self.expect(b'[')?;
+        *first = true;
+        Ok(())
+    }
+
+    /// Move to the next element of the current array; false after its `]`.
+    #[inline]
+    pub fn element(&mut self, first: &mut bool) -> Result<bool, PullError> {
+        let b = self.peek()?;
+        if b == b']' {
+            self.pos += 1;
+            return Ok(false);
+        }
+        if *first {
+            *first = false;
+        } else if b == b',' {
+            self.pos += 1;
+        } else {
+            return Err(self.error(format!("expected ',' or ']', found {}", self.found(b))));
+        }
+        Ok(true)
+    }
+
+    /// A `null`, consumed; false (nothing consumed) for any other value.
+    #[inline]
+    pub fn null(&mut self) -> Result<bool, PullError> {
+        if self.peek()? != b'n' {
+            return Ok(false);
+        }
+        self.literal(b"null")?;
+        Ok(true)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), PullError> {
+        let end = self.pos + word.len();
+        match self.buf.get(self.pos..end) {
+            Some(w) if w == word => {
+                self.pos = end;
+                Ok(())
+            }
+            Some(_) => Err(self.error("expected a JSON value")),
+            None => {
+                let rest = self.buf.get(self.pos..).unwrap_or_default();
+                if word.starts_with(rest) {
+                    Err(PullError::Eof)
+                } else {
+                    Err(self.error("expected a JSON value"))
+                }
+            }
+        }
+    }
+
+    /// A string value: its span between the quotes, checked.
+    #[inline]
+    pub fn string(&mut self) -> Result<Tok, PullError> {
+        let b = self.peek()?;
+        if b != b'"' {
+            return Err(self.error(format!("expected a string, found {}", self.found(b))));
+        }
+        let start = self.pos + 1;
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            let rest = self.buf.get(i..).unwrap_or_default();
+            let Some(j) = memchr::memchr2(b'"', b'\\', rest) else {
+                return Err(PullError::Eof);
+            };
+            let run = rest.get(..j).unwrap_or_default();
+            if run.iter().any(|&c| c < 0x20) {
+                self.pos = i;
+                return Err(self.error("control character inside a string"));
+            }
+            i += j;
+            if rest.get(j) == Some(&b'"') {
+                self.pos = i + 1;
+                return Ok(Tok {
+                    span: start..i,
+                    escaped,
+                });
+            }
+            escaped = true;
+            // A backslash: check the escape.
+            match self.buf.get(i + 1) {
+                None => return Err(PullError::Eof),
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                Some(b'u') => {
+                    match self.buf.get(i + 2..i + 6) {
+                        None => return Err(PullError::Eof),
+                        Some(h) if h.iter().all(u8::is_ascii_hexdigit) => {}
+                        Some(_) => {
+                            self.pos = i;
+                            return Err(self.error("bad \\u escape in a string"));
+                        }
+                    }
+                    i += 6;
+                }
+                Some(_) => {
+                    self.pos = i;
+                    return Err(self.error("bad escape in a string"));
+                }
+            }
+        }
+    }
+
+    /// The text of a token from this cursor's bytes.
+    pub fn text(&self, tok: &Tok) -> Result<Cow<'a, str>, PullError> {
+        text(self.buf, tok).map_err(|m| PullError::Syntax {
+            pos: tok.span.start,
+            field: self.field,
+            message: m,
+        })
+    }
+
+    /// A number: its span, checked against the JSON grammar.
+    pub fn number(&mut self) -> Result<Tok, PullError> {
+        self.ws();
+        let start = self.pos;
+        let mut i = start;
+        let at = |i: usize| self.buf.get(i).copied();
+        if at(i) == Some(b'-') {
+            i += 1;
+        }
+        match at(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(at(i), Some(b'0'..=b'9')) {
+                    i += 1;
+                }
+            }
+            None => return Err(PullError::Eof),
+            Some(_) => return Err(self.error("expected a number")),
+        }
+        if at(i) == Some(b'.') {
+            i += 1;
+            if !matches!(at(i), Some(b'0'..=b'9')) {
+                return Err(self.end_or(i, "expected a digit after '.'"));
+            }
+            while matches!(at(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        if matches!(at(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(at(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !matches!(at(i), Some(b'0'..=b'9')) {
+                return Err(self.end_or(i, "expected a digit in the exponent"));
+            }
+            while matches!(at(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        // A number runs to the end of the bytes: more may follow.
+        if i >= self.buf.len() {
+            return Err(PullError::Eof);
+        }
+        self.pos = i;
+        Ok(Tok {
+            span: start..i,
+            escaped: false,
+        })
+    }
+
+    fn end_or(&mut self, i: usize, message: &str) -> PullError {
+        if i >= self.buf.len() {
+            PullError::Eof
+        } else {
+            self.pos = i;
+            self.error(message)
+        }
+    }
+
+    /// Skip one value of any kind, checking it.
+    pub fn skip(&mut self) -> Result<(), PullError> {
+        self.skip_at(0)
+    }
+
+    fn skip_at(&mut self, depth: u32) -> Result<(), PullError> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.error(format!("values nested more than {MAX_DEPTH} deep")));
+                }
+                let mut first = true;
+                self.object(&mut first)?;
+                while self.key(&mut first)?.is_some() {
+                    self.skip_at(depth + 1)?;
+                }
+                Ok(())
+            }
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.error(format!("values nested more than {MAX_DEPTH} deep")));
+                }
+                let mut first = true;
+                self.array(&mut first)?;
+                while self.element(&mut first)? {
+                    self.skip_at(depth + 1)?;
+                }
+                Ok(())
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number().map(drop),
+        }
+    }
+
+    /// A string or a whole number as text (`Text` in the vendor formats);
+    /// `None` for `null`.
+    pub fn text_value(&mut self) -> Result<Option<Tok>, PullError> {
+        match self.peek()? {
+            b'"' => self.string().map(Some),
+            b'n' => {
+                self.literal(b"null")?;
+                Ok(None)
+            }
+            _ => {
+                let tok = self.number()?;
+                let raw = self.buf.get(tok.span.clone()).unwrap_or_default();
+                if raw.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+                    self.pos = tok.span.start;
+                    return Err(self.error("expected a string or a whole number"));
+                }
+                Ok(Some(tok))
+            }
+        }
+    }
+
+    /// A text value, copied out.
+    pub fn owned_text(&mut self) -> Result<Option<String>, PullError> {
+        match self.text_value()? {
+            Some(tok) => Ok(Some(self.text(&tok)?.into_owned())),
+            None => Ok(None),
+        }
+    }
+
+    /// A whole number that is not negative, written as a number or as a
+    /// string of digits; `None` for `null`.
+    pub fn count(&mut self) -> Result<Option<u64>, PullError> {
+        let (tok, quoted) = match self.peek()? {
+            b'"' => (self.string()?, true),
+            b'n' => {
+                self.literal(b"null")?;
+                return Ok(None);
+            }
+            _ => (self.number()?, false),
+        };
+        let text = self.text(&tok)?;
+        let digits = if quoted { text.trim() } else { &text };
+        match digits.parse::<u64>() {
+            Ok(n) => Ok(Some(n)),
+            Err(_) => {
+                self.pos = tok.span.start;
+                Err(self.error(format!(
+                    "expected a whole number that is not negative, found {digits:?}"
+                )))
+            }
+        }
+    }
+
+    /// `true` or `false`, possibly quoted; `None` for `null`.
+    pub fn flag(&mut self) -> Result<Option<bool>, PullError> {
+        match self.peek()? {
+            b't' => self.literal(b"true").map(|()| Some(true)),
+            b'f' => self.literal(b"false").map(|()| Some(false)),
+            b'n' => self.literal(b"null").map(|()| None),
+            b'"' => {
+                let tok = self.string()?;
+                match &*self.text(&tok)? {
+                    "true" => Ok(Some(true)),
+                    "false" => Ok(Some(false)),
+                    other => {
+                        self.pos = tok.span.start;
+                        Err(self.error(format!("expected true or false, found {other:?}")))
+                    }
+                }
+            }
+            _ => Err(self.error("expected true or false")),
+        }
+    }
+
+    /// The bytes from the current position to the end.
+    pub fn rest(&self) -> &'a [u8] {
+        self.buf.get(self.pos..).unwrap_or_default()
+    }
+}
+
+/// The text of a token: borrowed unless it holds escapes.
+pub(crate) fn text<'a>(buf: &'a [u8], tok: &Tok) -> Result<Cow<'a, str>, String> {
+    let raw = buf.get(tok.span.clone()).unwrap_or_default();
+    let s = std::str::from_utf8(raw).map_err(|e| format!("invalid UTF-8: {e}"))?;
+    if !tok.escaped {
+        return Ok(Cow::Borrowed(s));
+    }
+    unescape(s).map(Cow::Owned)
+}
+
+/// Undo JSON string escapes (RFC 8259 section 7), joining UTF-16
+/// surrogate pairs.
+fn unescape(s: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    let hex4 = |chars: &mut std::str::Chars<'_>| -> Result<u32, String> {
+        let h: String = chars.by_ref().take(4).collect();
+        u32::from_str_radix(&h, 16).map_err(|_| format!("bad \\u escape {h:?}"))
+    };
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let e = chars.next().ok_or("a string ends with a backslash")?;
+        let ch = match e {
+            '"' => '"',
+            '\\' => '\\',
+            '/' => '/',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let hi = hex4(&mut chars)?;
+                let code = if (0xD800..0xDC00).contains(&hi) {
+                    if chars.next() != Some('\\') || chars.next() != Some('u') {
+                        return Err("a lone UTF-16 surrogate in a \\u escape".into());
+                    }
+                    let lo = hex4(&mut chars)?;
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return Err("a lone UTF-16 surrogate in a \\u escape".into());
+                    }
+                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                } else {
+                    hi
+                };
+                char::from_u32(code).ok_or("a lone UTF-16 surrogate in a \\u escape")?
+            }
+            other => return Err(format!("bad escape \\{other}")),
+        };
+        out.push(ch);
+    }
+    Ok(out)
+}
+
+/// Why reading stopped.
+#[derive(Debug)]
+pub(crate) enum InputError {
+    /// The file ends inside a value.
+    Truncated,
+    /// Not the JSON expected: the file offset, the field and why.
+    Syntax {
+        offset: u64,
+        field: &'static str,
+        message: String,
+    },
+    /// A field the record needs is missing.
+    Missing(&'static str),
+    /// Any other error, already placed.
+    Other(Box<FormatError>),
+    /// Reading failed.
+    Io(std::io::Error),
+}
+
+/// An input error at a place: the field the parser was reading, when it
+/// knows one, narrows `at`.
+pub(crate) fn input_error(at: Location, e: InputError) -> FormatError {
+    match e {
+        InputError::Truncated => FormatError::Truncated {
+            at,
+            message: "the JSON ends inside a value".into(),
+        },
+        InputError::Syntax {
+            offset,
+            field,
+            message,
+        } => {
+            let at = if field.is_empty() {
+                at
+            } else {
+                at.field(field)
+            };
+            FormatError::invalid(at, format!("{message} (at byte {offset})"))
+        }
+        InputError::Missing(field) => FormatError::MissingField {
+            at: at.field(field),
+        },
+        InputError::Other(e) => *e,
+        InputError::Io(source) => FormatError::Io { at, source },
+    }
+}
+
+/// A file read block by block into one reusable buffer.
+pub(crate) struct Input<R: Read> {
+    r: R,
+    buf: Vec<u8>,
+    /// The first byte not consumed.
+    start: usize,
+    /// The end of the bytes checked as UTF-8 (the cursor's end).
+    checked: usize,
+    /// The end of the bytes read.
+    end: usize,
+    eof: bool,
+    /// The file offset of `buf[0]`.
+    base: u64,
+}
+
+impl<R: Read> Input<R> {
+    pub fn new(r: R) -> Self {
+        Input {
+            r,
+            buf: Vec::new(),
+            start: 0,
+            checked: 0,
+            end: 0,
+            eof: false,
+            base: 0,
+        }
+    }
+
+    /// The file offset of the next byte not consumed.
+    pub fn offset(&self) -> u64 {
+        self.base + self.start as u64
+    }
+
+    /// Read more bytes; false when the file has no more.
+    fn fill(&mut self) -> Result<bool, InputError> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.base += self.start as u64;
+            self.end -= self.start;
+            self.checked -= self.start;
+            self.start = 0;
+        }
+        if self.buf.len() == self.end {
+            let grow = self.buf.len().max(BUFFER);
+            self.buf.resize(self.buf.len() + grow, 0);
+        }
+        let n = loop {
+            let room = self.buf.get_mut(self.end..).unwrap_or_default();
+            match self.r.read(room) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(InputError::Io(e)),
+            }
+        };
+        self.end += n;
+        if n == 0 {
+            self.eof = true;
+        }
+        // Check the new bytes as UTF-8, leaving a character cut by the end
+        // of the block for the next read.
+        let fresh = self.buf.get(self.checked..self.end).unwrap_or_default();
+        match std::str::from_utf8(fresh) {
+            Ok(_) => self.checked = self.end,
+            Err(e) if e.error_len().is_none() && !self.eof => self.checked += e.valid_up_to(),
+            Err(e) => {
+                return Err(InputError::Syntax {
+                    offset: self.base + (self.checked + e.valid_up_to()) as u64,
+                    field: "",
+                    message: "invalid UTF-8".into(),
+                });
+            }
+        }
+        Ok(n > 0)
+    }
+
+    /// Run `parse` on the bytes not yet consumed, reading more and running
+    /// it again from the same place while it needs more bytes. On success
+    /// the bytes it read are consumed.
+    pub fn step<T>(
+        &mut self,
+        mut parse: impl FnMut(&mut Cursor<'_>) -> Result<T, PullError>,
+    ) -> Result<T, InputError> {
+        loop {
+            let bytes = self.buf.get(self.start..self.checked).unwrap_or_default();
+            let mut cur = Cursor::new(bytes);
+            match parse(&mut cur) {
+                Ok(v) => {
+                    self.start += cur.pos;
+                    return Ok(v);
+                }
+                Err(PullError::Eof) => {
+                    if !self.fill()? {
+                        return Err(InputError::Truncated);
+                    }
+                }
+                Err(PullError::Syntax {
+                    pos,
+                    field,
+                    message,
+                }) => {
+                    return Err(InputError::Syntax {
+                        offset: self.offset() + pos as u64,
+                        field,
+                        message,
+                    });
+                }
+                Err(PullError::Missing(field)) => return Err(InputError::Missing(field)),
+                Err(PullError::Other(e)) => return Err(InputError::Other(e)),
+            }
+        }
+    }
+
+    /// Run `parse` on one whole value cut out of the input: the value is
+    /// skipped (checked) first, then `parse` reads it from a cursor over
+    /// exactly its bytes.
+    pub fn value<T>(
+        &mut self,
+        parse: impl FnOnce(&mut Cursor<'_>) -> Result<T, PullError>,
+    ) -> Result<T, InputError> {
+        let span = self.step(|cur| {
+            cur.ws();
+            let start = cur.pos;
+            cur.skip()?;
+            Ok(start..cur.pos)
+        })?;
+        let len = span.len();
+        // The value was just consumed: it ends at `start`.
+        let from = self.start - len;
+        let bytes = self.buf.get(from..self.start).unwrap_or_default();
+        let mut cur = Cursor::new(bytes);
+        parse(&mut cur).map_err(|e| match e {
+            PullError::Eof => InputError::Truncated,
+            PullError::Syntax {
+                pos,
+                field,
+                message,
+            } => InputError::Syntax {
+                offset: self.base + (from + pos) as u64,
+                field,
+                message,
+            },
+            PullError::Missing(field) => InputError::Missing(field),
+            PullError::Other(e) => InputError::Other(e),
+        })
+    }
+
+    /// After the top-level value: only whitespace may follow.
+    pub fn end(&mut self) -> Result<(), InputError> {
+        loop {
+            let rest = self.buf.get(self.start..self.checked).unwrap_or_default();
+            let n = rest
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+            match n {
+                Some(n) => {
+                    return Err(InputError::Syntax {
+                        offset: self.offset() + n as u64,
+                        field: "",
+                        message: "trailing characters after the JSON value".into(),
+                    });
+                }
+                None => {
+                    self.start = self.checked;
+                    if !self.fill()? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    fn skip_all(json: &str) -> Result<(), PullError> {
+        let mut cur = Cursor::new(json.as_bytes());
+        cur.skip()?;
+        // A number at the very end is only known complete with a delimiter.
+        Ok(())
+    }
+
+    #[test]
+    fn skips_valid_json() {
+        for ok in [
+            r#"{"a": [1, -2.5e+3, true, false, null, "x\"y\\z\u00e9"], "b": {}} "#,
+            "[] ",
+            r#""\ud83d\ude00" "#,
+        ] {
+            assert!(skip_all(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_json() {
+        for bad in [
+            "{\"a\" 1} ",
+            "[1,] ",
+            "[01] ",
+            "\"a\u{1}\" ",
+            r#""\x" "#,
+            "[tru] ",
+            "{\"a\":1,} ",
+            "[1 2] ",
+            "-a ",
+        ] {
+            assert!(
+                matches!(skip_all(bad), Err(PullError::Syntax { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn cut_values_are_eof() {
+        for cut in ["{\"a\": [1, 2", "\"abc", "tr", "12", "{\"a\"", "\"\\u00"] {
+            assert!(matches!(skip_all(cut), Err(PullError::Eof)), "{cut}");
+        }
+    }
+
+    #[test]
+    fn text_unescapes_only_when_needed() {
+        let json = br#""plain" "a\u00e9\n\ud83d\ude00""#;
+        let mut cur = Cursor::new(json);
+        let a = cur.string().unwrap();
+        let b = cur.string().unwrap();
+        assert!(matches!(cur.text(&a).unwrap(), Cow::Borrowed("plain")));
+        assert_eq!(cur.text(&b).unwrap(), "a\u{e9}\n\u{1f600}");
+    }
+
+    #[test]
+    fn lenient_scalars() {
+        let mut cur = Cursor::new(br#"7 "8" null "true" false 1.5 -3 "#);
+        assert_eq!(cur.count().unwrap(), Some(7));
+        assert_eq!(cur.count().unwrap(), Some(8));
+        assert_eq!(cur.count().unwrap(), None);
+        assert_eq!(cur.flag().unwrap(), Some(true));
+        assert_eq!(cur.flag().unwrap(), Some(false));
+        assert!(cur.count().is_err());
+        let mut cur = Cursor::new(b"-3 ");
+        assert!(cur.count().is_err());
+        let mut cur = Cursor::new(b"-3 ");
+        let t = cur.text_value().unwrap().unwrap();
+        assert_eq!(cur.text(&t).unwrap(), "-3");
+    }
+
+    #[test]
+    fn input_restarts_records_across_small_reads() {
+        // A reader that hands out 3 bytes at a time.
+        struct Slow<'a>(&'a [u8]);
+        impl Read for Slow<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(3).min(out.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let json = "{\"CVR\": [{\"id\": \"é1\"}, {\"id\": \"2\"}]}\n";
+        let mut input = Input::new(Slow(json.as_bytes()));
+        let mut first = true;
+        input.step(|c| c.object(&mut first)).unwrap();
+        let mut keys = Vec::new();
+        while let Some(k) = input
+            .step(|c| {
+                let mut f = first;
+                let k = c.key(&mut f)?.map(Cow::into_owned);
+                first = f;
+                Ok(k)
+            })
+            .unwrap()
+        {
+            keys.push(k);
+            let mut f = true;
+            input.step(|c| c.array(&mut f)).unwrap();
+            let mut ids = Vec::new();
+            while input.step(|c| c.element(&mut f)).unwrap() {
+                let id = input
+                    .step(|c| {
+                        let mut g = true;
+                        c.object(&mut g)?;
+                        let mut id = None;
+                        while c.key(&mut g)?.is_some() {
+                            id = c.owned_text()?;
+                        }
+                        Ok(id)
+                    })
+                    .unwrap();
+                ids.push(id.unwrap());
+            }
+            assert_eq!(ids, ["é1", "2"]);
+        }
+        assert_eq!(keys, ["CVR"]);
+        input.end().unwrap();
+    }
+}
