@@ -6,9 +6,13 @@
 //! that fails the rule with its reason, a status, and the command that
 //! reproduces it.
 //!
+//! [`claims`] holds the registry of allegations and the matcher that labels
+//! posts making them (`canvass label`, `POST /api/label`).
+//!
 //! The crate never speaks HTTP and never reads the clock: dates that matter
 //! (an election day, a deadline) are inputs.
 
+pub mod claims;
 mod error;
 pub mod finding;
 pub mod linkage;
