@@ -16,11 +16,13 @@ use crate::audit_dir::{
     Audit, Inputs, MvrImport, SeedFile, cards_csv, digest_path, json_bytes, read_mvr_file,
     sha256_hex, write_atomic,
 };
+use crate::audit_log::{self, AuditLog};
 use anyhow::{Context, bail};
 use canvass_audit::workflow::{
     AuditInputs, ContestState, ContestStatus, Method, Paper, RoundPlan, build_audit, evaluate,
     first_round, next_round, retrieval_order, round_sample,
 };
+use canvass_evidence::log::{Event, kind};
 use canvass_formats::{Format, SourceOptions, read_paths};
 use canvass_model::{BallotManifest, Card, Election, ManifestBatch};
 use std::fmt::Write as _;
@@ -59,6 +61,10 @@ enum AuditCommand {
         /// comparison (each card's paper against its CVR) or polling.
         #[arg(long, value_parser = parse_method)]
         method: Method,
+        /// The private key (`canvass keys generate`) that signs the audit
+        /// log's checkpoints; by default a new key is made in DIR/log.key.
+        #[arg(long, value_name = "KEYFILE")]
+        key: Option<PathBuf>,
     },
     /// Record the public random seed (once, after inputs.json is published).
     Seed {
@@ -81,6 +87,10 @@ enum AuditCommand {
         /// column per contest, or a JSON array of records.
         #[arg(long)]
         mvrs: PathBuf,
+        /// The role id of the board that entered the records (e.g. BOARD-1;
+        /// never a person's name), written to the audit log.
+        #[arg(long, value_name = "BOARD-ID")]
+        entered_by: Option<String>,
     },
     /// Report each contest: sample, discrepancies, risk, and what comes next.
     Status {
@@ -113,12 +123,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             contests,
             risk_limit,
             method,
+            key,
         } => create(
-            &dir, &cvrs, format, &manifest, &contests, risk_limit, method,
+            &dir,
+            &cvrs,
+            format,
+            &manifest,
+            &contests,
+            risk_limit,
+            method,
+            key.as_deref(),
         ),
         AuditCommand::Seed { dir, seed } => record_seed(&dir, &seed),
         AuditCommand::Draw { dir } => draw(&dir),
-        AuditCommand::Record { dir, mvrs } => record(&dir, &mvrs),
+        AuditCommand::Record {
+            dir,
+            mvrs,
+            entered_by,
+        } => record(&dir, &mvrs, entered_by.as_deref()),
         AuditCommand::Status { dir, json } => status(&dir, json),
     }
 }
@@ -165,6 +187,7 @@ fn read_manifest(path: &Path) -> anyhow::Result<BallotManifest> {
     BallotManifest::new(batches).with_context(|| file.clone())
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn create(
     dir: &Path,
     cvr_paths: &[PathBuf],
@@ -173,6 +196,7 @@ pub(crate) fn create(
     contests: &[String],
     risk_limit: f64,
     method: Method,
+    key: Option<&Path>,
 ) -> anyhow::Result<()> {
     if dir.join("inputs.json").exists() || dir.join("audit.json").exists() {
         bail!("{}: an audit already exists here", dir.display());
@@ -219,6 +243,9 @@ pub(crate) fn create(
     write_atomic(&dir.join("cards.csv"), &cards_bytes)?;
     let inputs_json = json_bytes(&inputs)?;
     write_atomic(&dir.join("inputs.json"), &inputs_json)?;
+    let commitment = audit_log::commit(dir, &election, &cards, manifest_path)?;
+    let mut log = AuditLog::create(dir, key)?;
+    log.append(&audit_log::create_events(dir, &inputs, &commitment)?)?;
     println!(
         "created audit in {}: {} cards in the manifest, {} with CVRs, {} phantoms; {} audit at risk limit {}",
         dir.display(),
@@ -246,14 +273,21 @@ pub(crate) fn create(
         );
     }
     println!(
-        "inputs.json SHA-256: {} (publish it before the seed is chosen)",
-        sha256_hex(&inputs_json)
+        "CVR commitment: {} cards, Merkle root {} (commitment.json; publish it before the seed is chosen)",
+        commitment.cards, commitment.root
+    );
+    println!(
+        "audit log: {} events, signed checkpoint in {}",
+        log.size(),
+        dir.join("checkpoints").display()
     );
     Ok(())
 }
 
 pub(crate) fn record_seed(dir: &Path, seed: &str) -> anyhow::Result<()> {
     let audit = Audit::open(dir)?;
+    let mut log = AuditLog::open(dir)?;
+    let root = audit_log::require_commitment(&log.events()?)?;
     if let Some(s) = &audit.seed {
         bail!(
             "{}: the seed is already recorded ({:?}); it cannot be changed",
@@ -270,6 +304,11 @@ pub(crate) fn record_seed(dir: &Path, seed: &str) -> anyhow::Result<()> {
         inputs_json_sha256: sha256_hex(&inputs_bytes),
     };
     write_atomic(&dir.join("seed.json"), &json_bytes(&file)?)?;
+    log.append(&[Event::new(
+        kind::SEED,
+        serde_json::json!({"seed": seed, "commitment_root": root}),
+    )
+    .with_files(vec![audit_log::file_ref(dir, "seed.json")?])])?;
     println!(
         "seed recorded for inputs.json SHA-256 {}",
         file.inputs_json_sha256
@@ -292,6 +331,7 @@ pub(crate) fn statuses(audit: &Audit) -> Vec<ContestStatus> {
 
 pub(crate) fn draw(dir: &Path) -> anyhow::Result<()> {
     let audit = Audit::open(dir)?;
+    let mut log = AuditLog::open(dir)?;
     let Some(order) = &audit.order else {
         bail!(
             "{}: record the seed first (`canvass audit seed`)",
@@ -390,6 +430,16 @@ pub(crate) fn draw(dir: &Path) -> anyhow::Result<()> {
     write_atomic(&round_dir.join("retrieval.csv"), &retrieval_bytes)?;
     // round.json last: a round exists once its lists are written.
     write_atomic(&round_dir.join("round.json"), &json_bytes(&plan)?)?;
+    let rel = |f: &str| audit_log::file_ref(dir, &format!("round-{}/{f}", plan.round));
+    log.append(&[Event::new(
+        kind::SAMPLE,
+        serde_json::json!({"round": plan.round, "new_cards": retrieval.len()}),
+    )
+    .with_files(vec![
+        rel("round.json")?,
+        rel("sample.csv")?,
+        rel("retrieval.csv")?,
+    ])])?;
     println!(
         "round {}: {} new cards to retrieve ({})",
         plan.round,
@@ -411,8 +461,12 @@ pub(crate) fn draw(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) fn record(dir: &Path, mvrs: &Path) -> anyhow::Result<()> {
+pub(crate) fn record(dir: &Path, mvrs: &Path, entered_by: Option<&str>) -> anyhow::Result<()> {
+    if let Some(id) = entered_by {
+        audit_log::check_role_id(id)?;
+    }
     let mut audit = Audit::open(dir)?;
+    let mut log = AuditLog::open(dir)?;
     let Some(round) = audit.current().map(|r| r.round) else {
         bail!(
             "{}: no round has been drawn yet (`canvass audit draw`)",
@@ -430,9 +484,28 @@ pub(crate) fn record(dir: &Path, mvrs: &Path) -> anyhow::Result<()> {
         records: rows.len() as u64,
         new_records: new,
     });
+    let copy = audit_log::keep_mvr_file(dir, mvrs, audit.imports.len())?;
     write_atomic(&dir.join("mvrs.csv"), &audit.mvrs_csv(&book)?)?;
     write_atomic(&dir.join("mvr-imports.json"), &json_bytes(&audit.imports)?)?;
     audit.book = book;
+    let risks = audit_log::risk_payload(round, &statuses(&audit));
+    log.append(&[
+        Event::new(
+            kind::MVR,
+            serde_json::json!({
+                "round": round,
+                "entered_by": entered_by,
+                "records": rows.len(),
+                "new_records": new,
+            }),
+        )
+        .with_files(vec![
+            audit_log::file_ref(dir, &copy)?,
+            audit_log::file_ref(dir, "mvrs.csv")?,
+            audit_log::file_ref(dir, "mvr-imports.json")?,
+        ]),
+        Event::new(kind::RISK, risks),
+    ])?;
     let drawn = audit.drawn();
     let have = drawn
         .iter()

@@ -99,6 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &contests,
         0.05,
         Method::Comparison,
+        None,
     )?;
     println!(
         "   publish the SHA-256 of {}, then roll the dice",
@@ -121,7 +122,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 "   the simulated boards misread {planted} vote(s) for a winner as blank (planted one-vote overstatements)"
             );
         }
-        cmd_audit::record(&dir, &board_file)?;
+        cmd_audit::record(&dir, &board_file, Some(&format!("BOARD-{round}")))?;
         cmd_audit::status(&dir, false)?;
         let audit = Audit::open(&dir)?;
         let done = cmd_audit::statuses(&audit).iter().all(|s| {

@@ -9,6 +9,7 @@ mod cmd_sample;
 use clap::{Parser, Subcommand};
 
 mod audit_dir;
+mod audit_log;
 mod cmd_audit;
 mod cmd_convert;
 mod cmd_demo;

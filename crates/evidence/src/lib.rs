@@ -39,6 +39,7 @@ pub mod consistency_proof;
 mod error;
 pub mod inclusion_proof;
 pub mod keys;
+pub mod log;
 pub mod merkle;
 
 pub use error::EvidenceError;
