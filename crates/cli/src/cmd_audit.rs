@@ -525,6 +525,7 @@ pub(crate) fn record(dir: &Path, mvrs: &Path, entered_by: Option<&str>) -> anyho
 
 pub(crate) fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     let audit = Audit::open(dir)?;
+    AuditLog::open(dir)?;
     let statuses = statuses(&audit);
     let mut out = String::new();
     let round = audit.current().map_or(0, |r| r.round);
