@@ -6,9 +6,10 @@
 //! Neither file is ever published. Checkpoint times are the clock's, or
 //! `SOURCE_DATE_EPOCH` when it is set (for reproducible records).
 
-use crate::audit_dir::{Inputs, sha256_hex};
+use crate::audit_dir::{
+    COMMITMENT_FILE, CVRS_FILE, Inputs, MANIFEST_FILE, MVR_FILES_DIR, sha256_hex,
+};
 use anyhow::{Context, bail};
-use canvass_audit::workflow::ContestStatus;
 use canvass_evidence::commitment::{
     CardCommitter, CommitmentRecord, InputFile, card_leaf_hash, card_leaf_hashes,
 };
@@ -172,16 +173,6 @@ fn write_secret(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The canonical CVR file of an audit (NIST SP 1500-103 CDF JSON, with the
-/// election definition): its cards, read back, are the committed leaves.
-pub const CVRS_FILE: &str = "cvrs.cdf.json";
-/// The copy of the ballot manifest.
-pub const MANIFEST_FILE: &str = "manifest.csv";
-/// The commitment, canonical JSON.
-pub const COMMITMENT_FILE: &str = "commitment.json";
-/// The folder of the MVR files as they were taken in.
-pub const MVR_FILES_DIR: &str = "mvr-files";
-
 /// What `audit create` committed to.
 pub struct Commitment {
     /// The number of cards (the tree size).
@@ -339,32 +330,6 @@ pub fn keep_mvr_file(dir: &Path, file: &Path, number: usize) -> anyhow::Result<S
     let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
     crate::audit_dir::write_atomic(&dir.join(&rel), &bytes)?;
     Ok(rel)
-}
-
-/// The payload of a `risk` event: every contest's status, with fractional
-/// numbers (risks) written as the shortest decimal text that reads back to
-/// the same `f64` (the canonical-JSON number policy).
-pub fn risk_payload(round: u32, statuses: &[ContestStatus]) -> serde_json::Value {
-    let contests = statuses
-        .iter()
-        .map(|s| floats_as_text(serde_json::to_value(s).unwrap_or_default()))
-        .collect::<Vec<_>>();
-    serde_json::json!({"round": round, "contests": contests})
-}
-
-/// Replace every non-integer JSON number by its shortest round-trip text.
-pub fn floats_as_text(v: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match v {
-        Value::Number(n) if n.as_u64().is_none() && n.as_i64().is_none() => {
-            Value::String(n.as_f64().map(|f| f.to_string()).unwrap_or_default())
-        }
-        Value::Array(a) => Value::Array(a.into_iter().map(floats_as_text).collect()),
-        Value::Object(o) => {
-            Value::Object(o.into_iter().map(|(k, v)| (k, floats_as_text(v))).collect())
-        }
-        other => other,
-    }
 }
 
 #[cfg(test)]

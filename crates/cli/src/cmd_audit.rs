@@ -13,8 +13,8 @@
 //! the audit directory (see `audit_dir` and docs/AUDIT.md).
 
 use crate::audit_dir::{
-    Audit, Inputs, MvrImport, SeedFile, cards_csv, digest_path, json_bytes, read_mvr_file,
-    sha256_hex, write_atomic,
+    Audit, Inputs, MvrImport, SeedFile, cards_csv, digest_path, json_bytes, read_manifest,
+    read_mvr_file, round_csvs, sha256_hex, write_atomic,
 };
 use crate::audit_log::{self, AuditLog};
 use anyhow::{Context, bail};
@@ -24,7 +24,7 @@ use canvass_audit::workflow::{
 };
 use canvass_evidence::log::{Event, kind};
 use canvass_formats::{Format, SourceOptions, read_paths};
-use canvass_model::{BallotManifest, Card, Election, ManifestBatch};
+use canvass_model::{Card, Election};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -143,48 +143,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } => record(&dir, &mvrs, entered_by.as_deref()),
         AuditCommand::Status { dir, json } => status(&dir, json),
     }
-}
-
-/// Read a manifest CSV: `batch`, `ballots` (or `cards`), optional `tabulator`.
-fn read_manifest(path: &Path) -> anyhow::Result<BallotManifest> {
-    let file = path.display().to_string();
-    let mut r = csv::Reader::from_path(path).with_context(|| format!("{file}: cannot read"))?;
-    let headers: Vec<String> = r
-        .headers()
-        .with_context(|| format!("{file}, row 1: not valid CSV"))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let batch_col = col(&["batch", "batch name", "batch_name", "container"])
-        .with_context(|| format!("{file}, row 1: the manifest needs a batch column"))?;
-    let count_col = col(&["ballots", "cards", "number of ballots", "number_of_ballots"])
-        .with_context(|| format!("{file}, row 1: the manifest needs a ballots column"))?;
-    let tab_col = col(&["tabulator"]);
-    let mut batches = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let row = i + 2;
-        let rec = rec.with_context(|| format!("{file}, row {row}: not valid CSV"))?;
-        let batch = rec.get(batch_col).unwrap_or("").trim().to_owned();
-        if batch.is_empty() {
-            bail!("{file}, row {row}, field \"batch\": empty");
-        }
-        let count = rec.get(count_col).unwrap_or("").trim();
-        let cards: u64 = count.parse().with_context(|| {
-            format!("{file}, row {row}, field \"ballots\": {count:?} is not a whole number")
-        })?;
-        let tabulator = tab_col
-            .and_then(|c| rec.get(c))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
-        batches.push(ManifestBatch {
-            tabulator,
-            batch,
-            cards,
-        });
-    }
-    BallotManifest::new(batches).with_context(|| file.clone())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -359,73 +317,7 @@ pub(crate) fn draw(dir: &Path) -> anyhow::Result<()> {
     let round_dir = dir.join(format!("round-{}", plan.round));
     std::fs::create_dir_all(&round_dir)
         .with_context(|| format!("{}: cannot create", round_dir.display()))?;
-    let ticket = |i: usize| {
-        format!(
-            "0.{}",
-            order.tickets.get(i).map(String::as_str).unwrap_or("")
-        )
-    };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "contest",
-        "sequence",
-        "ticket",
-        "tabulator",
-        "batch",
-        "position",
-        "card_id",
-        "new",
-    ])?;
-    for e in &sample {
-        let (Some(card), Some(contest)) =
-            (audit.cards.get(e.card), audit.spec.contests.get(e.contest))
-        else {
-            continue;
-        };
-        w.write_record([
-            contest.name.clone(),
-            e.sequence.to_string(),
-            ticket(e.card),
-            card.tabulator.clone().unwrap_or_default(),
-            card.batch.clone(),
-            card.position.to_string(),
-            card.card_id.clone().unwrap_or_default(),
-            if e.new { "yes" } else { "no" }.to_owned(),
-        ])?;
-    }
-    let sample_bytes = w.into_inner()?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "tabulator",
-        "batch",
-        "position",
-        "imprinted_id",
-        "card_id",
-        "phantom",
-        "ticket",
-        "contests",
-    ])?;
-    for &i in &retrieval {
-        let Some(card) = audit.cards.get(i) else {
-            continue;
-        };
-        let contests: Vec<&str> = sample
-            .iter()
-            .filter(|e| e.card == i)
-            .filter_map(|e| audit.spec.contests.get(e.contest).map(|c| c.name.as_str()))
-            .collect();
-        w.write_record([
-            card.tabulator.clone().unwrap_or_default(),
-            card.batch.clone(),
-            card.position.to_string(),
-            card.imprinted_id.clone().unwrap_or_default(),
-            card.card_id.clone().unwrap_or_default(),
-            if card.is_phantom() { "yes" } else { "no" }.to_owned(),
-            ticket(i),
-            contests.join("; "),
-        ])?;
-    }
-    let retrieval_bytes = w.into_inner()?;
+    let (sample_bytes, retrieval_bytes) = round_csvs(&audit, order, &sample, &retrieval)?;
     write_atomic(&round_dir.join("sample.csv"), &sample_bytes)?;
     write_atomic(&round_dir.join("retrieval.csv"), &retrieval_bytes)?;
     // round.json last: a round exists once its lists are written.
@@ -488,7 +380,7 @@ pub(crate) fn record(dir: &Path, mvrs: &Path, entered_by: Option<&str>) -> anyho
     write_atomic(&dir.join("mvrs.csv"), &audit.mvrs_csv(&book)?)?;
     write_atomic(&dir.join("mvr-imports.json"), &json_bytes(&audit.imports)?)?;
     audit.book = book;
-    let risks = audit_log::risk_payload(round, &statuses(&audit));
+    let risks = crate::audit_dir::risk_payload(round, &statuses(&audit));
     log.append(&[
         Event::new(
             kind::MVR,
@@ -526,7 +418,12 @@ pub(crate) fn record(dir: &Path, mvrs: &Path, entered_by: Option<&str>) -> anyho
 pub(crate) fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     let audit = Audit::open(dir)?;
     AuditLog::open(dir)?;
-    let statuses = statuses(&audit);
+    emit(&status_report(&audit, json)?)
+}
+
+/// The status report as `status` prints it (text, or JSON with `json`).
+pub(crate) fn status_report(audit: &Audit, json: bool) -> anyhow::Result<String> {
+    let statuses = statuses(audit);
     let mut out = String::new();
     let round = audit.current().map_or(0, |r| r.round);
     if json {
@@ -538,7 +435,7 @@ pub(crate) fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
             "contests": statuses,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
-        return emit(&out);
+        return Ok(out);
     }
     writeln!(
         out,
@@ -555,7 +452,7 @@ pub(crate) fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
         for c in &audit.spec.contests {
             writeln!(out, "{}: not started", c.name)?;
         }
-        return emit(&out);
+        return Ok(out);
     }
     for s in &statuses {
         let d = &s.discrepancies;
@@ -636,7 +533,7 @@ pub(crate) fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
         };
         writeln!(out, "  {line}")?;
     }
-    emit(&out)
+    Ok(out)
 }
 
 /// Print a report; a closed pipe (`canvass audit status DIR | head`) is not an error.

@@ -7,19 +7,23 @@
 //!    inputs' SHA-256, then a public seed;
 //! 4. round by round: draw, let simulated audit boards read the paper (the
 //!    generated truth, with a few planted misreads), record, measure the risk;
-//! 5. stop when every contest is confirmed or hand counted.
+//! 5. stop when every contest is confirmed or hand counted, publish the
+//!    record into DIR and verify it.
 //!
-//! Everything lands in DIR (default `./demo-record`); `docs/AUDIT.md`
-//! describes the audit directory. The demo calls the same functions as the
+//! The published record lands in DIR (default `./demo-record`,
+//! docs/RECORD.md) and the work files (generated CVRs, board files, the audit
+//! folder of docs/AUDIT.md) in DIR/work. The demo calls the same functions as the
 //! `generate`, `tabulate` and `audit` commands.
 
 use crate::audit_dir::{Audit, write_atomic};
-use crate::{cmd_audit, cmd_generate, cmd_tabulate};
+use crate::{cmd_audit, cmd_generate, cmd_publish, cmd_tabulate};
 use anyhow::{Context, bail};
 use canvass_audit::workflow::{ContestState, Method};
 use canvass_formats::Format;
 use canvass_generate::{Config, Plan};
 use canvass_model::ContestKind;
+use canvass_verify::record::copy_files;
+use canvass_verify::verify_record;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -61,7 +65,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         candidates: 4,
         seed: args.seed,
     })?;
-    let cvrs = out.join("cvrs.cdf.json");
+    let work = out.join("work");
+    std::fs::create_dir_all(&work).with_context(|| format!("{}: cannot create", work.display()))?;
+    let cvrs = work.join("cvrs.cdf.json");
     cmd_generate::write_cvrs(&plan, Format::CdfJson, &cvrs)?;
     let manifest = cmd_generate::manifest_path(&cvrs);
     let mut w = BufWriter::new(
@@ -86,7 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .filter(|c| matches!(c.kind, ContestKind::Plurality | ContestKind::Approval))
         .map(|c| c.name.clone())
         .collect();
-    let dir = out.join("audit");
+    let dir = work.join("audit");
     println!(
         "\n== 3. create a ballot-comparison audit (risk limit 5%) of: {}",
         contests.join(", ")
@@ -114,7 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         println!("\n== 4.{round}. round {round}: draw, read the paper, measure the risk");
         cmd_audit::draw(&dir)?;
-        let board_file = out.join(format!("board-round-{round}.csv"));
+        let board_file = work.join(format!("board-round-{round}.csv"));
         let planted = simulate_boards(&dir, round, &board_file, misreads)?;
         misreads -= planted;
         if planted > 0 {
@@ -133,10 +139,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             break;
         }
     }
+    println!("\n== 5. publish the record into {}", out.display());
+    let (public, events) = cmd_publish::write_reports(&dir)?;
+    copy_files(&dir, &public, out)?;
     println!(
-        "\n== 5. done: the audit record is in {} (see docs/AUDIT.md)",
-        dir.display()
+        "   {} files, {events} log events with signed checkpoints (docs/RECORD.md); work files in {}",
+        public.len(),
+        work.display()
     );
+    println!("\n== 6. verify the record from its files alone");
+    let report = verify_record(out, None);
+    for f in &report.failures {
+        println!("   FAIL {f}");
+    }
+    if !report.ok() {
+        bail!("the demo record does not verify");
+    }
+    println!(
+        "   PASS ({} checks); run `canvass verify {}` yourself",
+        report.passed.len(),
+        out.display()
+    );
+    println!("\n== done: the published record is in {}", out.display());
     Ok(())
 }
 

@@ -8,13 +8,15 @@ mod cmd_sample;
 
 use clap::{Parser, Subcommand};
 
-mod audit_dir;
+use canvass_verify::audit_dir;
 mod audit_log;
 mod cmd_audit;
 mod cmd_convert;
 mod cmd_demo;
 mod cmd_generate;
+mod cmd_publish;
 mod cmd_tabulate;
+mod cmd_verify;
 
 /// Election verification from paper and machine records.
 #[derive(Parser)]
@@ -30,6 +32,10 @@ enum Command {
     Demo(cmd_demo::Args),
     /// Run a risk-limiting audit from files: create, seed, draw, record, status.
     Audit(cmd_audit::Args),
+    /// Publish an audit's record: its public files, reports and signed log (docs/RECORD.md).
+    Publish(cmd_publish::Args),
+    /// Verify a published record: recompute every hash, root, proof, signature, sample, risk and outcome.
+    Verify(cmd_verify::Args),
     /// Count every contest of a set of CVR files and report the outcome.
     Tabulate(cmd_tabulate::Args),
     /// Generate a realistic, deterministic election (CVRs and ballot manifest).
@@ -54,6 +60,8 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => cmd_demo::run(args),
         Command::Audit(args) => cmd_audit::run(args),
+        Command::Publish(args) => cmd_publish::run(args),
+        Command::Verify(args) => cmd_verify::run(args),
         Command::Tabulate(args) => cmd_tabulate::run(args),
         Command::Generate(args) => cmd_generate::run(args),
         Command::Convert(args) => cmd_convert::run(args),

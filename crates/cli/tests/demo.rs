@@ -21,19 +21,31 @@ fn demo_runs_the_pipeline_and_confirms_after_planted_discrepancies() {
         String::from_utf8_lossy(&first.stderr)
     );
     assert!(stdout.contains("one-vote over 2"), "{stdout}");
-    assert!(stdout.contains("== 5. done"), "{stdout}");
+    assert!(stdout.contains("PASS"), "{stdout}");
     for file in [
         "cvrs.cdf.json",
-        "audit/inputs.json",
-        "audit/seed.json",
-        "audit/mvrs.csv",
+        "work/audit/inputs.json",
+        "seed.json",
+        "mvrs.csv",
+        "log.jsonl",
+        "report.txt",
     ] {
         assert!(out.join(file).exists(), "{file} missing");
     }
+    let verify = Command::new(env!("CARGO_BIN_EXE_canvass"))
+        .arg("verify")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
     // A second run replaces its own earlier record and gives the same audit.
-    let mvrs = std::fs::read(out.join("audit/mvrs.csv")).unwrap();
+    let mvrs = std::fs::read(out.join("mvrs.csv")).unwrap();
     assert!(run().status.success());
-    assert_eq!(std::fs::read(out.join("audit/mvrs.csv")).unwrap(), mvrs);
+    assert_eq!(std::fs::read(out.join("mvrs.csv")).unwrap(), mvrs);
 }
 
 #[test]

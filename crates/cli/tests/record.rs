@@ -140,3 +140,241 @@ fn a_given_key_signs_the_log() {
     assert_eq!(logged.trim(), public.trim());
     ok(&["audit", "seed", s(&dir), "--seed", "1"]);
 }
+
+/// The truth of every card, by (batch, position).
+fn paper() -> std::collections::BTreeMap<(String, String), (String, String)> {
+    let mut r = csv::Reader::from_path(data("paper.csv")).unwrap_or_else(|e| unreachable!("{e}"));
+    r.records()
+        .filter_map(Result::ok)
+        .map(|rec| {
+            let f = |i: usize| rec.get(i).unwrap_or_default().to_owned();
+            ((f(1), f(2)), (f(3), f(4)))
+        })
+        .collect()
+}
+
+/// Answer round `round`'s retrieval list from the paper, as a board would.
+fn board_reads(dir: &Path, work: &Path, round: u32) -> PathBuf {
+    let truth = paper();
+    let list = dir.join(format!("round-{round}/retrieval.csv"));
+    let mut r = csv::Reader::from_path(&list).unwrap_or_else(|e| unreachable!("{e}"));
+    let out = work.join(format!("board-{round}.csv"));
+    let mut w = csv::Writer::from_path(&out).unwrap_or_else(|e| unreachable!("{e}"));
+    w.write_record(["batch", "position", "Mayor", "Measure A"])
+        .unwrap_or_default();
+    for rec in r.records().filter_map(Result::ok) {
+        let key = (
+            rec.get(1).unwrap_or_default().to_owned(),
+            rec.get(2).unwrap_or_default().to_owned(),
+        );
+        let (mayor, measure) = truth.get(&key).cloned().unwrap_or_default();
+        w.write_record([&key.0, &key.1, &mayor, &measure])
+            .unwrap_or_default();
+    }
+    w.flush().unwrap_or_default();
+    out
+}
+
+/// A whole audit of the misreported election (two rounds, the second a full
+/// hand count), published to `work/record`.
+fn published(work: &Path) -> PathBuf {
+    let dir = work.join("audit");
+    ok(&[
+        "audit",
+        "create",
+        s(&dir),
+        "--cvrs",
+        s(&data("cvrs-misreported.cdf.json")),
+        "--manifest",
+        s(&data("manifest.csv")),
+        "--contest",
+        "Mayor",
+        "--contest",
+        "Measure A",
+        "--risk-limit",
+        "0.05",
+        "--method",
+        "comparison",
+    ]);
+    ok(&["audit", "seed", s(&dir), "--seed", "12345678901234567890"]);
+    for round in 1..10 {
+        let out = canvass(&["audit", "draw", s(&dir)]);
+        if !out.status.success() {
+            break;
+        }
+        let mvrs = board_reads(&dir, work, round);
+        let board = format!("BOARD-{round}");
+        ok(&[
+            "audit",
+            "record",
+            s(&dir),
+            "--mvrs",
+            s(&mvrs),
+            "--entered-by",
+            &board,
+        ]);
+    }
+    let record = work.join("record");
+    ok(&["publish", s(&dir), s(&record)]);
+    record
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_default();
+    for e in std::fs::read_dir(from).into_iter().flatten().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap_or_default();
+        }
+    }
+}
+
+/// Copy the record, change it with `edit`, and return `verify`'s output
+/// (which must fail).
+fn tampered(record: &Path, name: &str, edit: impl FnOnce(&Path)) -> String {
+    let copy = record.with_file_name(name);
+    copy_dir(record, &copy);
+    edit(&copy);
+    let out = canvass(&["verify", s(&copy)]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{name}: verify passed:\n{text}");
+    text
+}
+
+fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(text.contains(from), "{}: no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_default();
+}
+
+#[test]
+fn a_published_record_verifies_and_every_tampering_is_named() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let work = tmp.path();
+    let record = published(work);
+    assert!(
+        !record.join("log.key").exists(),
+        "the private key was published"
+    );
+    let text = ok(&["verify", s(&record)]);
+    assert!(text.contains("PASS"), "{text}");
+    assert!(text.contains("sampled CVRs are included"), "{text}");
+    // With the jurisdiction's key given, and from a tar archive.
+    let tar = work.join("record.tar");
+    ok(&["publish", s(&work.join("audit")), s(&tar), "--tar"]);
+    let text = ok(&["verify", s(&tar), "--key", s(&work.join("audit/log.pub"))]);
+    assert!(text.contains("PASS"), "{text}");
+
+    // One CVR changed: a card's vote in the canonical CVR file.
+    let out = tampered(&record, "cvr", |d| {
+        let p = d.join("cvrs.cdf.json");
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        // The first CVR's id changes: another card than the one committed.
+        let at = text.find("\"CVR\":[").unwrap_or(0);
+        let (head, tail) = text.split_at(at);
+        let tail = tail.replacen("\"UniqueId\":\"", "\"UniqueId\":\"X", 1);
+        std::fs::write(&p, format!("{head}{tail}")).unwrap_or_default();
+    });
+    assert!(
+        out.contains("FAIL  cvrs.cdf.json, the file: SHA-256"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL  cvrs.cdf.json, the Merkle root"),
+        "{out}"
+    );
+    // One MVR changed, in the accepted records and in a board's file.
+    let out = tampered(&record, "mvr", |d| {
+        replace_in(&d.join("mvrs.csv"), "Alice", "Carol");
+    });
+    assert!(out.contains("FAIL  mvrs.csv, the file: SHA-256"), "{out}");
+    assert!(out.contains("FAIL  mvrs.csv, line"), "{out}");
+    let out = tampered(&record, "mvr-file", |d| {
+        replace_in(&d.join("mvr-files/0001.csv"), "Alice", "Carol");
+    });
+    assert!(
+        out.contains("FAIL  mvr-files/0001.csv, the file: SHA-256"),
+        "{out}"
+    );
+    // One log line changed, and a line removed.
+    let out = tampered(&record, "log", |d| {
+        replace_in(&d.join("log.jsonl"), "BOARD-1", "BOARD-9");
+    });
+    assert!(out.contains("FAIL  log.jsonl, lines"), "{out}");
+    let out = tampered(&record, "log-cut", |d| {
+        let p = d.join("log.jsonl");
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let kept: String = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 3)
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        std::fs::write(&p, kept).unwrap_or_default();
+    });
+    assert!(out.contains("FAIL  "), "{out}");
+    // One checkpoint changed.
+    let out = tampered(&record, "checkpoint", |d| {
+        replace_in(
+            &d.join("checkpoints/00000004.note"),
+            "timestamp 1790000000",
+            "timestamp 1790000001",
+        );
+    });
+    assert!(
+        out.contains("FAIL  checkpoints/00000004.note, the signature"),
+        "{out}"
+    );
+    // The seed changed.
+    let out = tampered(&record, "seed", |d| {
+        replace_in(
+            &d.join("seed.json"),
+            "12345678901234567890",
+            "12345678901234567891",
+        );
+    });
+    assert!(out.contains("FAIL  seed.json"), "{out}");
+    // A sampled card changed.
+    let out = tampered(&record, "sample", |d| {
+        let p = d.join("round-1/sample.csv");
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        if let Some(l) = lines.get_mut(1) {
+            *l = l.replacen(",b", ",bX", 1);
+        }
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap_or_default();
+    });
+    assert!(
+        out.contains("FAIL  round-1/sample.csv, the file: SHA-256"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL  round-1/sample.csv, line 2"), "{out}");
+    // A file deleted.
+    let out = tampered(&record, "deleted", |d| {
+        std::fs::remove_file(d.join("round-1/retrieval.csv")).unwrap_or_default();
+    });
+    assert!(
+        out.contains("FAIL  round-1/retrieval.csv, the file: missing"),
+        "{out}"
+    );
+    // Re-signed with another key: the jurisdiction's key no longer matches.
+    ok(&[
+        "keys",
+        "generate",
+        "--out",
+        s(&work.join("other")),
+        "--name",
+        "canvass-audit",
+    ]);
+    let out = canvass(&["verify", s(&record), "--key", s(&work.join("other.pub"))]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(text.contains("FAIL  log.pub, line 1"), "{text}");
+}

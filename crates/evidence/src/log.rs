@@ -162,7 +162,7 @@ impl Log {
         let public = key.public_key();
         write_atomic(
             &dir.join(PUBLIC_KEY_FILE),
-            format!("{}\n", public.to_text()).as_bytes(),
+            format!("{}\n", public.to_text().trim_end()).as_bytes(),
             PUBLIC_KEY_FILE,
         )?;
         write_atomic(&dir.join(LOG_FILE), b"", LOG_FILE)?;

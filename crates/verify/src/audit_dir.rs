@@ -19,9 +19,10 @@
 
 use anyhow::{Context, bail};
 use canvass_audit::workflow::{
-    AuditCard, AuditSpec, CardIndex, MvrBook, MvrRow, RoundPlan, Selection, TicketOrder,
-    drawn_cards, interpret, order_cards,
+    AuditCard, AuditSpec, CardIndex, ContestStatus, MvrBook, MvrRow, RoundPlan, SampleEntry,
+    Selection, TicketOrder, drawn_cards, interpret, order_cards,
 };
+use canvass_model::{BallotManifest, ManifestBatch};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -491,4 +492,225 @@ fn read_mvr_json(path: &Path, spec: &AuditSpec) -> anyhow::Result<Vec<MvrRow>> {
         rows.push(m);
     }
     Ok(rows)
+}
+
+/// Read a manifest CSV: `batch`, `ballots` (or `cards`), optional `tabulator`.
+pub fn read_manifest(path: &Path) -> anyhow::Result<BallotManifest> {
+    let file = path.display().to_string();
+    let mut r = csv::Reader::from_path(path).with_context(|| format!("{file}: cannot read"))?;
+    let headers: Vec<String> = r
+        .headers()
+        .with_context(|| format!("{file}, row 1: not valid CSV"))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let batch_col = col(&["batch", "batch name", "batch_name", "container"])
+        .with_context(|| format!("{file}, row 1: the manifest needs a batch column"))?;
+    let count_col = col(&["ballots", "cards", "number of ballots", "number_of_ballots"])
+        .with_context(|| format!("{file}, row 1: the manifest needs a ballots column"))?;
+    let tab_col = col(&["tabulator"]);
+    let mut batches = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let row = i + 2;
+        let rec = rec.with_context(|| format!("{file}, row {row}: not valid CSV"))?;
+        let batch = rec.get(batch_col).unwrap_or("").trim().to_owned();
+        if batch.is_empty() {
+            bail!("{file}, row {row}, field \"batch\": empty");
+        }
+        let count = rec.get(count_col).unwrap_or("").trim();
+        let cards: u64 = count.parse().with_context(|| {
+            format!("{file}, row {row}, field \"ballots\": {count:?} is not a whole number")
+        })?;
+        let tabulator = tab_col
+            .and_then(|c| rec.get(c))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        batches.push(ManifestBatch {
+            tabulator,
+            batch,
+            cards,
+        });
+    }
+    BallotManifest::new(batches).with_context(|| file.clone())
+}
+
+/// `round-N/sample.csv` and `round-N/retrieval.csv` of a round's draws
+/// (`sample`, from `round_sample`) and new cards in shelf order (`retrieval`).
+pub fn round_csvs(
+    audit: &Audit,
+    order: &TicketOrder,
+    sample: &[SampleEntry],
+    retrieval: &[usize],
+) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
+    let ticket = |i: usize| {
+        format!(
+            "0.{}",
+            order.tickets.get(i).map(String::as_str).unwrap_or("")
+        )
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "contest",
+        "sequence",
+        "ticket",
+        "tabulator",
+        "batch",
+        "position",
+        "card_id",
+        "new",
+    ])?;
+    for e in sample {
+        let (Some(card), Some(contest)) =
+            (audit.cards.get(e.card), audit.spec.contests.get(e.contest))
+        else {
+            continue;
+        };
+        w.write_record([
+            contest.name.clone(),
+            e.sequence.to_string(),
+            ticket(e.card),
+            card.tabulator.clone().unwrap_or_default(),
+            card.batch.clone(),
+            card.position.to_string(),
+            card.card_id.clone().unwrap_or_default(),
+            if e.new { "yes" } else { "no" }.to_owned(),
+        ])?;
+    }
+    let sample_bytes = w.into_inner()?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "tabulator",
+        "batch",
+        "position",
+        "imprinted_id",
+        "card_id",
+        "phantom",
+        "ticket",
+        "contests",
+    ])?;
+    for &i in retrieval {
+        let Some(card) = audit.cards.get(i) else {
+            continue;
+        };
+        let contests: Vec<&str> = sample
+            .iter()
+            .filter(|e| e.card == i)
+            .filter_map(|e| audit.spec.contests.get(e.contest).map(|c| c.name.as_str()))
+            .collect();
+        w.write_record([
+            card.tabulator.clone().unwrap_or_default(),
+            card.batch.clone(),
+            card.position.to_string(),
+            card.imprinted_id.clone().unwrap_or_default(),
+            card.card_id.clone().unwrap_or_default(),
+            if card.is_phantom() { "yes" } else { "no" }.to_owned(),
+            ticket(i),
+            contests.join("; "),
+        ])?;
+    }
+    let retrieval_bytes = w.into_inner()?;
+    Ok((sample_bytes, retrieval_bytes))
+}
+
+/// The canonical CVR file of an audit (NIST SP 1500-103 CDF JSON, with the
+/// election definition): its cards, read back, are the committed leaves.
+pub const CVRS_FILE: &str = "cvrs.cdf.json";
+/// The copy of the ballot manifest.
+pub const MANIFEST_FILE: &str = "manifest.csv";
+/// The commitment, canonical JSON.
+pub const COMMITMENT_FILE: &str = "commitment.json";
+/// The folder of the MVR files as they were taken in.
+pub const MVR_FILES_DIR: &str = "mvr-files";
+
+/// The payload of a `risk` log event: every contest's status, with
+/// fractional numbers (risks) as the shortest decimal text that reads back
+/// to the same `f64` (the canonical-JSON number policy).
+pub fn risk_payload(round: u32, statuses: &[ContestStatus]) -> serde_json::Value {
+    let contests = statuses
+        .iter()
+        .map(|s| floats_as_text(serde_json::to_value(s).unwrap_or_default()))
+        .collect::<Vec<_>>();
+    serde_json::json!({"round": round, "contests": contests})
+}
+
+/// Replace every non-integer JSON number by its shortest round-trip text.
+pub fn floats_as_text(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.as_u64().is_none() && n.as_i64().is_none() => {
+            Value::String(n.as_f64().map(|f| f.to_string()).unwrap_or_default())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(floats_as_text).collect()),
+        Value::Object(o) => {
+            Value::Object(o.into_iter().map(|(k, v)| (k, floats_as_text(v))).collect())
+        }
+        other => other,
+    }
+}
+
+/// `status.json`: the audit's state, as `canvass audit status --json` prints it.
+pub fn status_json(audit: &Audit, statuses: &[ContestStatus]) -> anyhow::Result<Vec<u8>> {
+    let value = serde_json::json!({
+        "method": audit.spec.method,
+        "risk_limit": audit.spec.risk_limit,
+        "seed": audit.seed.as_ref().map(|s| s.seed.clone()),
+        "round": audit.current().map_or(0, |r| r.round),
+        "contests": statuses,
+    });
+    json_bytes(&value)
+}
+
+/// `discrepancies.csv`: every recorded card and contest where the paper
+/// differs from the CVR, with the kind of discrepancy
+/// (`canvass_audit::workflow::compare`), in manifest order.
+pub fn discrepancies_csv(audit: &Audit) -> anyhow::Result<Vec<u8>> {
+    use canvass_audit::workflow::{Discrepancy, Paper, compare};
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "tabulator",
+        "batch",
+        "position",
+        "card_id",
+        "contest",
+        "cvr",
+        "paper",
+        "discrepancy",
+    ])?;
+    for (&i, paper) in &audit.book.paper {
+        let Some(card) = audit.cards.get(i) else {
+            continue;
+        };
+        for (k, contest) in audit.spec.contests.iter().enumerate() {
+            let cvr = if card.is_phantom() {
+                None
+            } else {
+                card.votes.get(k)
+            };
+            let on_paper = match paper {
+                Paper::NotFound => None,
+                Paper::Found(s) => s.get(k),
+            };
+            let c = compare(contest, cvr, on_paper);
+            if c.kind == Discrepancy::None && on_paper.is_some() {
+                continue;
+            }
+            let kind = serde_json::to_value(c.kind)?
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            w.write_record([
+                card.tabulator.clone().unwrap_or_default(),
+                card.batch.clone(),
+                card.position.to_string(),
+                card.card_id.clone().unwrap_or_default(),
+                contest.name.clone(),
+                cvr.map(|s| s.to_text(contest)).unwrap_or_default(),
+                on_paper.map_or_else(|| "not found".to_owned(), |s| s.to_text(contest)),
+                kind,
+            ])?;
+        }
+    }
+    Ok(w.into_inner()?)
 }
