@@ -183,9 +183,9 @@ fn octal(field: &mut [u8], value: u64) -> anyhow::Result<()> {
     if text.len() > digits {
         bail!("{value} does not fit in a tar header field");
     }
-    field
-        .get_mut(..digits)
-        .map(|f| f.copy_from_slice(text.as_bytes()));
+    if let Some(f) = field.get_mut(..digits) {
+        f.copy_from_slice(text.as_bytes());
+    }
     Ok(())
 }
 
