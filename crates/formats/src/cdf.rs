@@ -110,6 +110,47 @@ pub(crate) struct CvrRec {
     pub snapshots: Vec<SnapshotRec>,
 }
 
+/// A cheap hash for the short ids of one file (the multiply-rotate step
+/// of rustc's FxHasher). The ids come from the file's own definitions and
+/// only set how fast lookups are, never what they find.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl IdHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Builds [`IdHasher`]s.
+pub(crate) type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
+
 /// What a contest of one file means in the election being built.
 #[derive(Clone, Copy, Debug)]
 struct ContestMap {
@@ -122,12 +163,12 @@ struct ContestMap {
 /// interned contests and candidates.
 #[derive(Debug, Default)]
 pub(crate) struct Resolved {
-    // Sorted maps: for the few ids of a file, a search by halves of short
-    // keys is quicker than hashing them.
-    contests: BTreeMap<String, ContestMap>,
+    // Looked up once per contest and selection of every card: keyed by
+    // bytes with a cheap hash.
+    contests: HashMap<Vec<u8>, ContestMap, IdBuild>,
     /// Selection id → candidate, per contest id (selection ids are unique in
     /// a file, but some producers reuse them across contests).
-    selections: BTreeMap<ContestId, BTreeMap<String, CandidateId>>,
+    selections: BTreeMap<ContestId, HashMap<Vec<u8>, CandidateId, IdBuild>>,
     gp_units: BTreeMap<String, String>,
     /// The contest `SourceOptions::contest` names, when it does.
     wanted: Option<ContestId>,
@@ -196,7 +237,7 @@ pub(crate) fn resolve(
                 resolved.wanted = Some(cid);
             }
             resolved.contests.insert(
-                contest.id.clone(),
+                contest.id.clone().into_bytes(),
                 ContestMap {
                     id: cid,
                     infer_ranked,
@@ -245,7 +286,7 @@ pub(crate) fn resolve(
                     .selections
                     .entry(cid)
                     .or_default()
-                    .insert(sel.id.clone(), cand);
+                    .insert(sel.id.clone().into_bytes(), cand);
             }
         }
     }
@@ -264,20 +305,20 @@ impl Resolved {
     pub(crate) fn contest(
         &self,
         at: impl Fn() -> Location,
-        contest_id: &str,
+        contest_id: &[u8],
     ) -> Result<Option<(ContestId, bool)>, FormatError> {
         match self.contests.get(contest_id) {
             Some(m) => Ok(Some((m.id, m.infer_ranked))),
             None if self.filtering => Ok(None),
             None => Err(FormatError::UnknownContest {
                 at: at().field("ContestId"),
-                contest: contest_id.to_owned(),
+                contest: String::from_utf8_lossy(contest_id).into_owned(),
             }),
         }
     }
 
     /// The candidate of a `ContestSelectionId` in a contest.
-    pub(crate) fn selection(&self, contest: ContestId, selection: &str) -> Option<CandidateId> {
+    pub(crate) fn selection(&self, contest: ContestId, selection: &[u8]) -> Option<CandidateId> {
         self.selections
             .get(&contest)
             .and_then(|m| m.get(selection))
@@ -419,14 +460,14 @@ pub(crate) fn to_card(
             .ok_or_else(|| FormatError::MissingField {
                 at: at().field("ContestId"),
             })?;
-        let Some((cid, infer_ranked)) = resolved.contest(at, &contest_id)? else {
+        let Some((cid, infer_ranked)) = resolved.contest(at, contest_id.as_bytes())? else {
             continue;
         };
         let mut marks = Vec::with_capacity(contest.selections.len());
         for sel in contest.selections {
             let cand = match sel.selection_id {
                 None => None,
-                Some(sel_id) => match resolved.selection(cid, &sel_id) {
+                Some(sel_id) => match resolved.selection(cid, sel_id.as_bytes()) {
                     Some(c) => Some(c),
                     None => {
                         return Err(FormatError::UnknownCandidate {

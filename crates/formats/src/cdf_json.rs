@@ -87,9 +87,9 @@ fn run_pass(state: &mut State<'_, '_, '_>) -> Result<(), FormatError> {
     while let Some(key) = input
         .step(|c| {
             Ok(c.key(&mut first)?.map(|k| match &*k {
-                "Election" => TopKey::Election,
-                "GpUnit" => TopKey::GpUnit,
-                "CVR" => TopKey::Cvr,
+                b"Election" => TopKey::Election,
+                b"GpUnit" => TopKey::GpUnit,
+                b"CVR" => TopKey::Cvr,
                 _ => TopKey::Other,
             }))
         })
@@ -216,19 +216,33 @@ struct CvrContext<'a> {
     resolved: &'a Resolved,
 }
 
-/// One `CVRContestSelection` of the contest being read; its positions are
+/// One `CVRContest` of a snapshot; its selections are
+/// `CvrScratch::selections[selections]`.
+struct ContestTok {
+    id: Option<Tok>,
+    selections: Range<usize>,
+}
+
+/// One `CVRContestSelection`; its positions are
 /// `CvrScratch::positions[positions]`.
 struct SelectionTok {
     id: Option<Tok>,
     positions: Range<usize>,
 }
 
+/// One `CVRSnapshot`; its contests are `CvrScratch::contests[contests]`.
+struct SnapshotTok {
+    id: Option<Tok>,
+    contests: Range<usize>,
+}
+
 /// Buffers reused from one CVR to the next: tokens point into the bytes of
-/// the CVR being read, so nothing but what the card keeps is copied.
+/// the CVR being read, so nothing but what the card keeps is copied. Every
+/// snapshot is read in one pass; only the current one becomes the card.
 #[derive(Default)]
 struct CvrScratch {
-    /// Each snapshot's `@id` and where its `CVRContest` value starts.
-    snapshots: Vec<(Option<Tok>, Option<usize>)>,
+    snapshots: Vec<SnapshotTok>,
+    contests: Vec<ContestTok>,
     selections: Vec<SelectionTok>,
     positions: Vec<PositionRec>,
     /// Contests whose kind ranks decide and that this CVR ranked below first.
@@ -265,6 +279,9 @@ fn parse_cvr(
 ) -> Result<Card, PullError> {
     let at = || Location::record(ctx.path, record);
     s.snapshots.clear();
+    s.contests.clear();
+    s.selections.clear();
+    s.positions.clear();
     s.ranked_seen.clear();
     let mut head = CvrHead::default();
     let mut current = None;
@@ -273,44 +290,28 @@ fn parse_cvr(
     c.object(&mut first)?;
     while let Some(key) = c.key(&mut first)? {
         let slot = match &*key {
-            "UniqueId" => &mut head.unique_id,
-            "BallotPrePrintedId" => &mut head.ballot_pre_printed_id,
-            "BallotAuditId" => &mut head.ballot_audit_id,
-            "BatchId" => &mut head.batch_id,
-            "CreatingDeviceId" => &mut head.creating_device_id,
-            "BallotStyleId" => &mut head.ballot_style_id,
-            "BallotStyleUnitId" => &mut head.ballot_style_unit_id,
-            "BatchSequenceId" => {
+            b"UniqueId" => &mut head.unique_id,
+            b"BallotPrePrintedId" => &mut head.ballot_pre_printed_id,
+            b"BallotAuditId" => &mut head.ballot_audit_id,
+            b"BatchId" => &mut head.batch_id,
+            b"CreatingDeviceId" => &mut head.creating_device_id,
+            b"BallotStyleId" => &mut head.ballot_style_id,
+            b"BallotStyleUnitId" => &mut head.ballot_style_unit_id,
+            b"BatchSequenceId" => {
                 c.field = "BatchSequenceId";
                 head.batch_sequence_id = c.count()?;
                 c.field = "CVR";
                 continue;
             }
-            "CurrentSnapshotId" => {
+            b"CurrentSnapshotId" => {
                 c.field = "CurrentSnapshotId";
                 current = c.text_value()?;
                 c.field = "CVR";
                 continue;
             }
-            "CVRSnapshot" => {
+            b"CVRSnapshot" => {
                 c.field = "CVRSnapshot";
-                each_object(c, |c| {
-                    let mut g = true;
-                    c.object(&mut g)?;
-                    let (mut id, mut contests) = (None, None);
-                    while let Some(k) = c.key(&mut g)? {
-                        match &*k {
-                            "@id" => id = c.text_value()?,
-                            "CVRContest" => {
-                                contests = Some(c.pos);
-                                c.skip()?;
-                            }
-                            _ => c.skip()?,
-                        }
-                    }
-                    s.snapshots.push((id, contests));
-                    Ok(())
-                })?;
+                each_object(c, |c| parse_snapshot(c, s))?;
                 c.field = "CVR";
                 continue;
             }
@@ -321,16 +322,21 @@ fn parse_cvr(
         };
         *slot = c.owned_text()?;
     }
-    let end = c.pos;
     // The snapshot that counts: `CurrentSnapshotId`'s, or the only one.
     let contests = match &current {
         Some(cur) => {
-            let found = s.snapshots.iter().find(|(id, _)| {
-                id.as_ref()
-                    .is_some_and(|id| c.text(id).ok() == c.text(cur).ok())
-            });
+            let want = c.raw(cur)?;
+            let mut found = None;
+            for snap in &s.snapshots {
+                if let Some(id) = &snap.id
+                    && c.raw(id)? == want
+                {
+                    found = Some(snap.contests.clone());
+                    break;
+                }
+            }
             match found {
-                Some((_, contests)) => *contests,
+                Some(contests) => contests,
                 None => {
                     return Err(other(FormatError::invalid(
                         at().field("CurrentSnapshotId"),
@@ -340,44 +346,95 @@ fn parse_cvr(
             }
         }
         None => match s.snapshots.as_slice() {
-            [] => None,
-            [(_, contests)] => *contests,
-            _ => {
-                return Err(PullError::Missing("CurrentSnapshotId"));
-            }
+            [] => 0..0,
+            [one] => one.contests.clone(),
+            _ => return Err(PullError::Missing("CurrentSnapshotId")),
         },
     };
     let mut card = cdf::card_head(ctx.path, ctx.file, record, head, ctx.resolved);
-    if let Some(start) = contests {
-        c.pos = start;
-        c.field = "CVRContest";
-        each_object(c, |c| parse_contest(c, ctx, &at, s, &mut card))?;
+    let contests = s.contests.get(contests).unwrap_or_default();
+    card.contests.reserve_exact(contests.len());
+    for contest in contests {
+        let id = contest.id.as_ref().ok_or(PullError::Missing("ContestId"))?;
+        let contest_name = c.raw(id)?;
+        let Some((cid, infer_ranked)) = ctx.resolved.contest(at, &contest_name).map_err(other)?
+        else {
+            continue;
+        };
+        let selections = s
+            .selections
+            .get(contest.selections.clone())
+            .unwrap_or_default();
+        let mut marks = Vec::with_capacity(selections.len());
+        for sel in selections {
+            let cand = match &sel.id {
+                None => None,
+                Some(tok) => {
+                    let sel_id = c.raw(tok)?;
+                    match ctx.resolved.selection(cid, &sel_id) {
+                        Some(cand) => Some(cand),
+                        None => {
+                            return Err(other(FormatError::UnknownCandidate {
+                                at: at().field("ContestSelectionId"),
+                                contest: c.text(id)?.into_owned(),
+                                candidate: c.text(tok)?.into_owned(),
+                            }));
+                        }
+                    }
+                }
+            };
+            let positions = s.positions.get(sel.positions.clone()).unwrap_or_default();
+            cdf::selection_marks(at, cand, positions, &mut marks).map_err(other)?;
+        }
+        if infer_ranked && marks.iter().any(|m| m.rank > 1) && !s.ranked_seen.contains(&cid) {
+            s.ranked_seen.push(cid);
+        }
+        card.contests.push(ContestVotes::new(cid, marks));
     }
-    c.pos = end;
     Ok(card)
 }
 
-/// Read one `CVRContest` and add its marks to the card.
-fn parse_contest(
-    c: &mut Cursor<'_>,
-    ctx: &CvrContext<'_>,
-    at: &dyn Fn() -> Location,
-    s: &mut CvrScratch,
-    card: &mut Card,
-) -> Result<(), PullError> {
-    s.selections.clear();
-    s.positions.clear();
-    let mut contest_id = None;
+/// Read one `CVRSnapshot` into the scratch buffers.
+fn parse_snapshot(c: &mut Cursor<'_>, s: &mut CvrScratch) -> Result<(), PullError> {
+    let mut g = true;
+    c.object(&mut g)?;
+    let mut id = None;
+    let mut contests = None;
+    while let Some(k) = c.key(&mut g)? {
+        match &*k {
+            b"@id" => id = c.text_value()?,
+            b"CVRContest" => {
+                c.field = "CVRContest";
+                let start = s.contests.len();
+                each_object(c, |c| parse_contest(c, s))?;
+                contests = Some(start..s.contests.len());
+            }
+            _ => c.skip()?,
+        }
+        c.field = "CVRSnapshot";
+    }
+    s.snapshots.push(SnapshotTok {
+        id,
+        contests: contests.unwrap_or(0..0),
+    });
+    Ok(())
+}
+
+/// Read one `CVRContest` into the scratch buffers.
+fn parse_contest(c: &mut Cursor<'_>, s: &mut CvrScratch) -> Result<(), PullError> {
+    let mut id = None;
+    let mut selections = None;
     let mut g = true;
     c.object(&mut g)?;
     while let Some(k) = c.key(&mut g)? {
         match &*k {
-            "ContestId" => {
+            b"ContestId" => {
                 c.field = "ContestId";
-                contest_id = c.text_value()?;
+                id = c.text_value()?;
             }
-            "CVRContestSelection" => {
+            b"CVRContestSelection" => {
                 c.field = "CVRContestSelection";
+                let start = s.selections.len();
                 each_object(c, |c| {
                     let mut h = true;
                     c.object(&mut h)?;
@@ -385,11 +442,11 @@ fn parse_contest(
                     let start = s.positions.len();
                     while let Some(k) = c.key(&mut h)? {
                         match &*k {
-                            "ContestSelectionId" => {
+                            b"ContestSelectionId" => {
                                 c.field = "ContestSelectionId";
                                 id = c.text_value()?;
                             }
-                            "SelectionPosition" => {
+                            b"SelectionPosition" => {
                                 c.field = "SelectionPosition";
                                 each_object(c, |c| {
                                     let p = parse_position(c)?;
@@ -407,41 +464,16 @@ fn parse_contest(
                     });
                     Ok(())
                 })?;
+                selections = Some(start..s.selections.len());
             }
             _ => c.skip()?,
         }
         c.field = "CVRContest";
     }
-    let contest_id = contest_id.ok_or(PullError::Missing("ContestId"))?;
-    let contest_name = c.text(&contest_id)?;
-    let Some((cid, infer_ranked)) = ctx.resolved.contest(at, &contest_name).map_err(other)? else {
-        return Ok(());
-    };
-    let mut marks = Vec::with_capacity(s.selections.len());
-    for sel in &s.selections {
-        let cand = match &sel.id {
-            None => None,
-            Some(tok) => {
-                let sel_id = c.text(tok)?;
-                match ctx.resolved.selection(cid, &sel_id) {
-                    Some(cand) => Some(cand),
-                    None => {
-                        return Err(other(FormatError::UnknownCandidate {
-                            at: at().field("ContestSelectionId"),
-                            contest: contest_name.into_owned(),
-                            candidate: sel_id.into_owned(),
-                        }));
-                    }
-                }
-            }
-        };
-        let positions = s.positions.get(sel.positions.clone()).unwrap_or_default();
-        cdf::selection_marks(at, cand, positions, &mut marks).map_err(other)?;
-    }
-    if infer_ranked && marks.iter().any(|m| m.rank > 1) && !s.ranked_seen.contains(&cid) {
-        s.ranked_seen.push(cid);
-    }
-    card.contests.push(ContestVotes::new(cid, marks));
+    s.contests.push(ContestTok {
+        id,
+        selections: selections.unwrap_or(0..0),
+    });
     Ok(())
 }
 
@@ -457,21 +489,21 @@ fn parse_position(c: &mut Cursor<'_>) -> Result<PositionRec, PullError> {
     c.object(&mut g)?;
     while let Some(k) = c.key(&mut g)? {
         match &*k {
-            "Rank" => {
+            b"Rank" => {
                 c.field = "Rank";
                 p.rank = c.count()?.map(|r| u32::try_from(r).unwrap_or(0));
             }
-            "NumberVotes" => {
+            b"NumberVotes" => {
                 c.field = "NumberVotes";
                 p.number_votes = c.count()?;
             }
             // `HasIndication` (`IndicationStatus`) and `IsAllocable`
             // (`AllocationStatus`): yes, no or unknown.
-            "HasIndication" => {
+            b"HasIndication" => {
                 c.field = "HasIndication";
                 p.indicated = status(c)? != Some(Status::No);
             }
-            "IsAllocable" => {
+            b"IsAllocable" => {
                 c.field = "IsAllocable";
                 p.not_allocable = status(c)? == Some(Status::No);
             }
@@ -495,11 +527,14 @@ fn status(c: &mut Cursor<'_>) -> Result<Option<Status>, PullError> {
         return Ok(None);
     }
     let tok = c.string()?;
-    match &*c.text(&tok)? {
-        "yes" => Ok(Some(Status::Yes)),
-        "no" => Ok(Some(Status::No)),
-        "unknown" => Ok(Some(Status::Unknown)),
-        other => Err(c.error(format!("expected yes, no or unknown, found {other:?}"))),
+    match &*c.raw(&tok)? {
+        b"yes" => Ok(Some(Status::Yes)),
+        b"no" => Ok(Some(Status::No)),
+        b"unknown" => Ok(Some(Status::Unknown)),
+        _ => {
+            let found = c.text(&tok)?;
+            Err(c.error(format!("expected yes, no or unknown, found {found:?}")))
+        }
     }
 }
 

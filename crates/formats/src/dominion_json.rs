@@ -387,31 +387,31 @@ fn parse_session(
     c.object(&mut first)?;
     while let Some(key) = c.key(&mut first)? {
         match &*key {
-            "TabulatorId" => {
+            b"TabulatorId" => {
                 c.field = "TabulatorId";
                 s.tabulator_id = c.owned_text()?;
             }
-            "BatchId" => {
+            b"BatchId" => {
                 c.field = "BatchId";
                 s.batch_id = c.owned_text()?;
             }
-            "RecordId" => {
+            b"RecordId" => {
                 c.field = "RecordId";
                 s.record_id = c.owned_text()?;
             }
-            "CountingGroupId" => {
+            b"CountingGroupId" => {
                 c.field = "CountingGroupId";
                 s.counting_group_id = c.count()?;
             }
-            "ImprintedId" => {
+            b"ImprintedId" => {
                 c.field = "ImprintedId";
                 s.imprinted_id = c.owned_text()?;
             }
-            "Original" => {
+            b"Original" => {
                 c.field = "Original";
                 parse_version(c, &mut s.original, invalid)?;
             }
-            "Modified" => {
+            b"Modified" => {
                 c.field = "Modified";
                 parse_version(c, &mut s.modified, invalid)?;
             }
@@ -448,23 +448,23 @@ fn parse_version(
     // ones, whatever the key order.
     while let Some(key) = c.key(&mut first)? {
         match &*key {
-            "PrecinctPortionId" => {
+            b"PrecinctPortionId" => {
                 c.field = "PrecinctPortionId";
                 v.precinct_portion_id = c.count()?;
             }
-            "BallotTypeId" => {
+            b"BallotTypeId" => {
                 c.field = "BallotTypeId";
                 v.ballot_type_id = c.count()?;
             }
-            "IsCurrent" => {
+            b"IsCurrent" => {
                 c.field = "IsCurrent";
                 v.is_current = c.flag()?;
             }
-            "Contests" => {
+            b"Contests" => {
                 c.field = "Contests";
                 parse_contests(c, v, false, invalid)?;
             }
-            "Cards" => {
+            b"Cards" => {
                 c.field = "Cards";
                 if !c.null()? {
                     let mut f = true;
@@ -473,7 +473,7 @@ fn parse_version(
                         let mut g = true;
                         c.object(&mut g)?;
                         while let Some(k) = c.key(&mut g)? {
-                            if k == "Contests" {
+                            if *k == *b"Contests" {
                                 c.field = "Contests";
                                 parse_contests(c, v, true, invalid)?;
                                 c.field = "Cards";
@@ -514,11 +514,11 @@ fn parse_contests(
         let start = v.marks.len();
         while let Some(key) = c.key(&mut g)? {
             match &*key {
-                "Id" => {
+                b"Id" => {
                     c.field = "Id";
                     id = c.count()?;
                 }
-                "Marks" => {
+                b"Marks" => {
                     c.field = "Marks";
                     if c.null()? {
                         continue;
@@ -529,7 +529,7 @@ fn parse_contests(
                         v.marks.push(parse_mark(c)?);
                     }
                 }
-                "OutstackConditionIds" => {
+                b"OutstackConditionIds" => {
                     c.field = "OutstackConditionIds";
                     if c.null()? {
                         continue;
@@ -566,15 +566,15 @@ fn parse_mark(c: &mut Cursor<'_>) -> Result<MarkRec, PullError> {
     let mut is_ambiguous = false;
     while let Some(key) = c.key(&mut g)? {
         match &*key {
-            "CandidateId" => {
+            b"CandidateId" => {
                 c.field = "CandidateId";
                 candidate_id = c.count()?;
             }
-            "Rank" => {
+            b"Rank" => {
                 c.field = "Rank";
                 rank = c.count()?;
             }
-            "IsAmbiguous" => {
+            b"IsAmbiguous" => {
                 c.field = "IsAmbiguous";
                 is_ambiguous = c.flag()?.unwrap_or(false);
             }
@@ -633,7 +633,7 @@ fn read_export(
     while let Some(key) = input
         .step(|c| {
             Ok(c.key(&mut first)?.map(|k| match &*k {
-                "Sessions" => TopKey::Sessions,
+                b"Sessions" => TopKey::Sessions,
                 _ => TopKey::Other,
             }))
         })
