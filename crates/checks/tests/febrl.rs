@@ -2,6 +2,7 @@
 //! known duplicates), from `../shared/data/febrl`. The truth is in
 //! `rec_id`: `rec-N-org` and `rec-N-dup-k` are the same person.
 //! Skipped, with a message, when the data is absent.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand};
 use canvass_verify::audit_dir;
 mod audit_log;
 mod cmd_audit;
+mod cmd_check;
+mod cmd_check_linkage;
 mod cmd_convert;
 mod cmd_demo;
 mod cmd_generate;
@@ -49,6 +51,8 @@ enum Command {
     /// Benchmark the commitment on synthetic cards.
     #[command(hide = true)]
     BenchCommit(cmd_commit::BenchCommitArgs),
+    /// Answer an allegation with the election's own records (findings).
+    Check(cmd_check::Args),
     /// Risk measurements and sample sizes.
     Calc(cmd_calc::CalcArgs),
     /// Draw an audit sample with a published sampler (rivest, sha256-counter, cryptorandom).
@@ -68,6 +72,7 @@ fn main() -> anyhow::Result<()> {
         Command::Keys(args) => cmd_keys::run(args),
         Command::Commit(args) => cmd_commit::run(args),
         Command::BenchCommit(args) => cmd_commit::run_bench(args),
+        Command::Check(args) => cmd_check::run(args),
         Command::Calc(args) => cmd_calc::run(args),
         Command::Sample(args) => cmd_sample::run(args),
     }

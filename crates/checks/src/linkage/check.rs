@@ -78,7 +78,23 @@ fn model_figures(f: &mut Finding, l: &Linkage, opts: &Options) {
     f.figure("distinct_comparison_vectors", l.distinct_patterns as u64);
     f.figure("em_iterations", l.model.iterations as u64);
     f.figure("em_converged", l.model.converged);
-    f.figure("em_lambda", round(l.model.lambda, 9));
+    f.figure("em_lambda", round(l.model.lambda, 12));
+    let names = super::compare::names();
+    let params: serde_json::Map<String, serde_json::Value> = names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let r = |v: Option<&Vec<f64>>| -> Vec<f64> {
+                v.map(|v| v.iter().map(|x| round(*x, 9)).collect())
+                    .unwrap_or_default()
+            };
+            (
+                (*name).to_string(),
+                serde_json::json!({"m": r(l.model.m.get(k)), "u": r(l.model.u.get(k))}),
+            )
+        })
+        .collect();
+    f.figure("em_m_u_by_field_level", serde_json::Value::Object(params));
     f.figure("threshold", opts.threshold);
     f.figure(
         "expected_false_among_reported",

@@ -34,8 +34,11 @@ pub enum Method {
     Initial,
     /// Identifiers: 0, 1 (one character changed or two adjacent swapped), 2 (equal).
     OneEdit,
-    /// Postcodes: 0, 1 (same first three characters), 2 (equal).
-    Prefix3,
+    /// Place of residence, ZIP and city as one comparison because they
+    /// are nested (a two-class model with both as separate fields takes
+    /// "same town" for a latent class): 0 (neither), 1 (same first three
+    /// ZIP digits), 2 (same city, Jaro–Winkler ≥ 0.9), 3 (same ZIP).
+    Place,
     /// Birth dates: [`DateAgreement`](super::date::DateAgreement) levels 0–4.
     Date,
 }
@@ -44,8 +47,8 @@ impl Method {
     /// Number of levels (excluding missing).
     pub fn levels(self) -> usize {
         match self {
-            Method::Names { .. } => 4,
-            Method::Fuzzy(_) | Method::Initial | Method::OneEdit | Method::Prefix3 => 3,
+            Method::Names { .. } | Method::Place => 4,
+            Method::Fuzzy(_) | Method::Initial | Method::OneEdit => 3,
             Method::Exact => 2,
             Method::Date => 5,
         }
@@ -64,7 +67,7 @@ pub struct Comparison {
 /// The comparisons, in the order of the levels in a pattern. First and
 /// last names use thresholds 0.94 and 0.88 (the fastLink defaults, from
 /// Winkler 1990); streets and places 0.90.
-pub const COMPARISONS: [Comparison; 12] = [
+pub const COMPARISONS: [Comparison; 11] = [
     Comparison {
         field: Field::FirstName,
         method: Method::Names {
@@ -104,12 +107,8 @@ pub const COMPARISONS: [Comparison; 12] = [
         method: Method::Fuzzy(0.90),
     },
     Comparison {
-        field: Field::City,
-        method: Method::Fuzzy(0.90),
-    },
-    Comparison {
         field: Field::Zip,
-        method: Method::Prefix3,
+        method: Method::Place,
     },
     Comparison {
         field: Field::State,
@@ -146,6 +145,9 @@ fn compare_field(c: &Comparison, a: &Record, b: &Record, vocab: &Vocabulary) -> 
     if c.method == Method::Date {
         return date::compare(a.birth, b.birth).map_or(MISSING, |l| l as u8);
     }
+    if c.method == Method::Place {
+        return compare_place(a, b, vocab);
+    }
     let Some(i) = text_index(c.field) else {
         return MISSING;
     };
@@ -173,11 +175,39 @@ fn compare_field(c: &Comparison, a: &Record, b: &Record, vocab: &Vocabulary) -> 
             }
         }
         Method::Fuzzy(t) => u8::from(jaro_winkler(va, vb) >= t),
-        Method::Exact | Method::Date => 0,
+        Method::Exact | Method::Date | Method::Place => 0,
         Method::Initial => u8::from(va.chars().next() == vb.chars().next()),
         Method::OneEdit => u8::from(one_edit(va, vb)),
-        Method::Prefix3 => u8::from(va.len() >= 3 && vb.len() >= 3 && va.get(..3) == vb.get(..3)),
     }
+}
+
+fn compare_place(a: &Record, b: &Record, vocab: &Vocabulary) -> u8 {
+    let get = |r: &Record, f: Field| -> Option<(usize, u32)> {
+        let i = text_index(f)?;
+        let id = *r.text.get(i)?;
+        (id != 0).then_some((i, id))
+    };
+    let zips = (get(a, Field::Zip), get(b, Field::Zip));
+    let cities = (get(a, Field::City), get(b, Field::City));
+    if let (Some((_, za)), Some((_, zb))) = zips
+        && za == zb
+    {
+        return 3;
+    }
+    let same_city = match cities {
+        (Some((i, ca)), Some((_, cb))) => {
+            Some(ca == cb || jaro_winkler(vocab.value(i, ca), vocab.value(i, cb)) >= 0.9)
+        }
+        _ => None,
+    };
+    if same_city == Some(true) {
+        return 2;
+    }
+    if let (Some((i, za)), Some((_, zb))) = zips {
+        let (va, vb) = (vocab.value(i, za), vocab.value(i, zb));
+        return u8::from(va.len() >= 3 && vb.len() >= 3 && va.get(..3) == vb.get(..3));
+    }
+    same_city.map_or(MISSING, |_| 0)
 }
 
 /// Whether two different strings of equal length differ in one character
@@ -307,7 +337,7 @@ mod tests {
         assert_eq!(level(p, 0), 2); // JW 0.961
         assert_eq!(level(p, 2), 3); // exact
         assert_eq!(level(p, 4), DateAgreement::Transposed as u8);
-        assert_eq!(level(p, 9), MISSING);
-        assert_eq!(level(p, 11), MISSING);
+        assert_eq!(level(p, 8), MISSING);
+        assert_eq!(level(p, 10), MISSING);
     }
 }

@@ -25,6 +25,7 @@ pub mod compare;
 pub mod date;
 pub mod em;
 pub mod jaro;
+pub mod mock;
 pub mod record;
 
 use rayon::prelude::*;
@@ -52,6 +53,20 @@ pub struct Options {
     pub one_to_one: bool,
     /// Blocking passes.
     pub passes: Vec<Pass>,
+    /// EM is fitted to all pairs, as in fastLink: the candidate pairs, plus
+    /// this many random pairs standing for the pairs blocking did not form
+    /// (each weighted by their number over the sample size).
+    ///
+    /// Why not the candidate pairs alone: they are not a random sample of
+    /// pairs. Those formed by a pass agree on its key by construction (same
+    /// first name and ZIP, say), so the non-matches among them form a second
+    /// cluster, and a two-class EM fitted to candidate pairs alone can take
+    /// that cluster for the matches. On our mock register (20,000 voters,
+    /// 2,000 deaths) it did (λ = 0.42, 22,110 pairs reported for 20 true
+    /// ones); holding u at random-pair values instead sent λ to 1. Fitted
+    /// to all pairs, the non-matches are the population's and the matches
+    /// the small tight cluster they should be.
+    pub random_pairs: usize,
 }
 
 impl Default for Options {
@@ -64,6 +79,7 @@ impl Default for Options {
             term_frequency: true,
             one_to_one: false,
             passes: Pass::DEFAULT.to_vec(),
+            random_pairs: 1_000_000,
         }
     }
 }
@@ -115,7 +131,7 @@ pub fn link(a: &Records, b: &Records, vocab: &Vocabulary, opts: &Options) -> Lin
         opts.max_block_pairs,
     );
     let tf = TermFrequency::new(&[a, b]);
-    score(pairs, blocking, a, b, vocab, &tf, opts)
+    score(pairs, blocking, a, b, false, vocab, &tf, opts)
 }
 
 /// Find pairs of records within one file that are likely the same person.
@@ -128,14 +144,70 @@ pub fn dedupe(a: &Records, vocab: &Vocabulary, opts: &Options) -> Linkage {
         a.ids.get(x as usize) != a.ids.get(y as usize)
     });
     let tf = TermFrequency::new(&[a]);
-    score(pairs, blocking, a, a, vocab, &tf, opts)
+    score(pairs, blocking, a, a, true, vocab, &tf, opts)
 }
 
+/// Pattern counts of `n` random pairs that blocking did not form
+/// (distinct records, and distinct ids when `same_file`), and how many
+/// pairs in all blocking did not form. Deterministic: the pairs come from a
+/// fixed-seed SplitMix64 (Steele, Lea & Flood 2014).
+fn random_patterns(
+    a: &Records,
+    b: &Records,
+    same_file: bool,
+    blocked: &[u64],
+    vocab: &Vocabulary,
+    n: usize,
+) -> (Vec<Pattern>, f64) {
+    let (na, nb) = (a.len() as u64, b.len() as u64);
+    let all = if same_file {
+        na as f64 * (na as f64 - 1.0) / 2.0
+    } else {
+        na as f64 * nb as f64
+    };
+    let rest = (all - blocked.len() as f64).max(0.0);
+    if na == 0 || nb == 0 || rest == 0.0 {
+        return (Vec::new(), rest);
+    }
+    let mut state: u64 = 0x0123_4567_89ab_cdef;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let draws: Vec<(u32, u32)> = (0..n)
+        .map(|_| ((next() % na) as u32, (next() % nb) as u32))
+        .filter(|&(x, y)| {
+            let key = if same_file {
+                blocking::pack(x.min(y), x.max(y))
+            } else {
+                blocking::pack(x, y)
+            };
+            blocked.binary_search(&key).is_err()
+                && (!same_file || (x != y && a.ids.get(x as usize) != a.ids.get(y as usize)))
+        })
+        .collect();
+    let patterns = draws
+        .par_iter()
+        .map(
+            |&(x, y)| match (a.records.get(x as usize), b.records.get(y as usize)) {
+                (Some(ra), Some(rb)) => compare::compare(ra, rb, vocab),
+                _ => Pattern::MAX,
+            },
+        )
+        .collect();
+    (patterns, rest)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn score(
     pairs: Vec<u64>,
     blocking: Vec<PassStats>,
     a: &Records,
     b: &Records,
+    same_file: bool,
     vocab: &Vocabulary,
     tf: &TermFrequency,
     opts: &Options,
@@ -150,20 +222,29 @@ fn score(
             }
         })
         .collect();
-    let mut counts: Vec<(Pattern, u64)> = {
-        let mut sorted = patterns.clone();
-        sorted.par_sort_unstable();
-        let mut out: Vec<(Pattern, u64)> = Vec::new();
-        for p in sorted {
-            match out.last_mut() {
-                Some((q, n)) if *q == p => *n += 1,
-                _ => out.push((p, 1)),
-            }
-        }
-        out
+    let (sampled, rest) = random_patterns(a, b, same_file, &pairs, vocab, opts.random_pairs);
+    let sample_weight = if sampled.is_empty() {
+        0.0
+    } else {
+        rest / sampled.len() as f64
     };
-    counts.shrink_to_fit();
-    let model = em::fit(&counts, opts.em_max_iter, opts.em_tolerance);
+    let mut weighted: Vec<(Pattern, f64)> = patterns
+        .iter()
+        .map(|&p| (p, 1.0))
+        .chain(sampled.iter().map(|&p| (p, sample_weight)))
+        .collect();
+    weighted.par_sort_unstable_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+    let mut counts: Vec<(Pattern, f64)> = Vec::new();
+    for (p, w) in weighted {
+        match counts.last_mut() {
+            Some((q, n)) if *q == p => *n += w,
+            _ => counts.push((p, w)),
+        }
+    }
+    // Start λ at one match per record of the smaller file.
+    let all = patterns.len() as f64 + rest;
+    let lambda0 = (a.len().min(b.len()) as f64 / all.max(1.0)).min(0.1);
+    let model = em::fit(&counts, lambda0, opts.em_max_iter, opts.em_tolerance);
     let threshold_logit = logit(opts.threshold);
     let mut scored: Vec<Scored> = pairs
         .par_iter()

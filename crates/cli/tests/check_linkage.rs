@@ -1,0 +1,260 @@
+//! End to end: `canvass check mock-people`, then `deceased` and
+//! `duplicates` on the generated files, against the planted truth.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn canvass(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_canvass"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = canvass(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn pairs(v: &Value) -> BTreeSet<(String, String)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_string(),
+                p[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn mock(dir: &Path) -> Value {
+    let d = dir.to_str().unwrap();
+    let out = canvass(&[
+        "check",
+        "mock-people",
+        "--out",
+        d,
+        "--voters",
+        "8000",
+        "--deaths",
+        "800",
+        "--seed",
+        "3",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn deceased_finds_every_planted_case_and_states_the_coincidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = mock(dir.path());
+    let voters = dir.path().join("voters.csv");
+    let deaths = dir.path().join("deaths.csv");
+    let out = json(&[
+        "check",
+        "deceased",
+        "--voters",
+        voters.to_str().unwrap(),
+        "--deaths",
+        deaths.to_str().unwrap(),
+        "--json",
+    ]);
+    let dead = pairs(&truth["dead_voters"]);
+    let after = pairs(&truth["died_after_voting"]);
+    let dup = pairs(&truth["in_file"]);
+    // A planted in-file duplicate of a dead voter is the same person too.
+    let same_person = |v: &str, d: &str| {
+        let linked = |set: &BTreeSet<(String, String)>| {
+            set.iter().any(|(tv, td)| {
+                td == d
+                    && (tv == v
+                        || dup
+                            .iter()
+                            .any(|(a, b)| (a == tv && b == v) || (b == tv && a == v)))
+            })
+        };
+        linked(&dead) || linked(&after)
+    };
+    let mut found_dead = BTreeSet::new();
+    let mut false_before = 0;
+    for m in out["matches"].as_array().unwrap() {
+        let (v, d) = (m["voter"].as_str().unwrap(), m["death"].as_str().unwrap());
+        let p = m["probability"].as_f64().unwrap();
+        assert!((0.5..=1.0).contains(&p));
+        if dead.contains(&(v.to_string(), d.to_string())) {
+            assert_eq!(m["death_before_vote"], Value::Bool(true));
+            found_dead.insert((v.to_string(), d.to_string()));
+        } else if after.contains(&(v.to_string(), d.to_string())) {
+            assert_eq!(m["death_before_vote"], Value::Bool(false));
+        } else if !same_person(v, d) && m["death_before_vote"] == Value::Bool(true) {
+            false_before += 1;
+        }
+    }
+    assert_eq!(found_dead, dead, "every planted dead voter is found");
+    let expected = out["expected_coincidental"].as_f64().unwrap();
+    let finding = &out["finding"];
+    assert_eq!(finding["schema"], "canvass.finding.v1");
+    assert_eq!(finding["check"], "deceased");
+    let naive = finding["figures"]["naive_exact_name_and_birth_date_pairs"]
+        .as_u64()
+        .unwrap();
+    eprintln!(
+        "deceased: planted {} found {}; false (death before vote) {false_before}; expected coincidental {expected}; naive exact pairs {naive}",
+        dead.len(),
+        found_dead.len()
+    );
+    // False findings stay within the stated coincidence rate (Poisson
+    // allowance of one).
+    assert!(
+        f64::from(false_before) <= expected.ceil() + 1.0,
+        "{false_before} false vs {expected} expected by coincidence"
+    );
+    assert!(finding["status"]["kind"] == "supported");
+    let before = out["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["death_before_vote"] == Value::Bool(true))
+        .count() as u64;
+    assert_eq!(finding["status"]["cases"].as_u64().unwrap(), before);
+}
+
+#[test]
+fn duplicates_within_and_across_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = mock(dir.path());
+    let voters = dir.path().join("voters.csv");
+    let other = dir.path().join("other_state.csv");
+    let within = json(&[
+        "check",
+        "duplicates",
+        "--voters",
+        voters.to_str().unwrap(),
+        "--json",
+    ]);
+    let found: BTreeSet<(String, String)> = within["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let (a, b) = (p["a"].as_str().unwrap(), p["b"].as_str().unwrap());
+            (a.min(b).to_string(), a.max(b).to_string())
+        })
+        .collect();
+    let planted: BTreeSet<(String, String)> = pairs(&truth["in_file"])
+        .into_iter()
+        .map(|(a, b)| (a.clone().min(b.clone()), a.max(b)))
+        .collect();
+    assert!(
+        planted.is_subset(&found),
+        "{planted:?} not all in {found:?}"
+    );
+    eprintln!(
+        "duplicates within: planted {} found {} (expected coincidental {})",
+        planted.len(),
+        found.len(),
+        within["expected_coincidental"]
+    );
+
+    let across = json(&[
+        "check",
+        "duplicates",
+        "--voters",
+        voters.to_str().unwrap(),
+        "--other-state",
+        other.to_str().unwrap(),
+        "--json",
+    ]);
+    let found: BTreeSet<(String, String)> = across["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["a"].as_str().unwrap().to_string(),
+                p["b"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let planted = pairs(&truth["cross_state"]);
+    assert!(
+        planted.is_subset(&found),
+        "{planted:?} not all in {found:?}"
+    );
+    eprintln!(
+        "duplicates across: planted {} found {} (expected coincidental {})",
+        planted.len(),
+        found.len(),
+        across["expected_coincidental"]
+    );
+}
+
+#[test]
+fn bad_input_names_file_row_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = dir.path().join("v.csv");
+    let d = dir.path().join("d.csv");
+    std::fs::write(
+        &v,
+        "id,first_name,last_name,birth_date,voted_on\n1,ann,lee,1950-01-02,2020-11-03\n",
+    )
+    .unwrap();
+    std::fs::write(&d, "id,first_name,last_name,birth_date,died_on\n9,ann,lee,1950-01-02,2020-10-01\n8,bob,roe,01/02/1950,2020-10-01\n").unwrap();
+    let out = canvass(&[
+        "check",
+        "deceased",
+        "--voters",
+        v.to_str().unwrap(),
+        "--deaths",
+        d.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("d.csv") && err.contains("row 3") && err.contains("birth_date"),
+        "{err}"
+    );
+
+    std::fs::write(&d, "name,died_on\nx,2020-01-01\n").unwrap();
+    let out = canvass(&[
+        "check",
+        "deceased",
+        "--voters",
+        v.to_str().unwrap(),
+        "--deaths",
+        d.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("d.csv") && err.contains("missing column `id`"),
+        "{err}"
+    );
+
+    let out = canvass(&[
+        "check",
+        "duplicates",
+        "--voters",
+        v.to_str().unwrap(),
+        "--map",
+        "last_name=surname",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("surname"));
+}
