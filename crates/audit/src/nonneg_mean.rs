@@ -441,6 +441,8 @@ impl Martingale {
     /// The betting fraction `λ_j` for the next draw.
     fn lambda_next(&self, bet: &Bet, m: f64) -> f64 {
         match *bet {
+            // kept in [0, 1/m_j] so that a zero draw cannot make the capital negative
+            Bet::Fixed { lambda } if m > 0.0 => lambda.min(1.0 / m),
             Bet::Fixed { lambda } => lambda,
             Bet::Agrapa {
                 lambda,

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! canvass audit create DIR --cvrs PATH... [--format F] --manifest MANIFEST.csv \
-//!                          --contest NAME... --risk-limit 0.05 --method comparison|polling
+//!                          --contest NAME... --risk-limit 0.05 --method comparison|polling \
+//!                          [--risk-function kaplan-markov|alpha|betting]
 //! canvass audit seed   DIR --seed S
 //! canvass audit draw   DIR
 //! canvass audit record DIR --mvrs FILE
@@ -19,8 +20,8 @@ use crate::audit_dir::{
 use crate::audit_log::{self, AuditLog};
 use anyhow::{Context, bail};
 use canvass_audit::workflow::{
-    AuditInputs, ContestState, ContestStatus, Method, Paper, RoundPlan, build_audit, evaluate,
-    first_round, next_round, retrieval_order, round_sample,
+    AuditInputs, ContestRule, ContestState, ContestStatus, Method, Paper, RiskFunction, RoundPlan,
+    build_audit, evaluate, first_round, next_round, retrieval_order, round_sample,
 };
 use canvass_evidence::log::{Event, kind};
 use canvass_formats::{Format, SourceOptions, read_paths};
@@ -61,6 +62,10 @@ enum AuditCommand {
         /// comparison (each card's paper against its CVR) or polling.
         #[arg(long, value_parser = parse_method)]
         method: Method,
+        /// The risk function of a comparison audit: kaplan-markov (super-simple,
+        /// as Arlo and Colorado), alpha (ALPHA, shrink-trunc) or betting.
+        #[arg(long, value_parser = parse_risk_function, default_value = "kaplan-markov")]
+        risk_function: RiskFunction,
         /// The private key (`canvass keys generate`) that signs the audit
         /// log's checkpoints; by default a new key is made in DIR/log.key.
         #[arg(long, value_name = "KEYFILE")]
@@ -112,6 +117,12 @@ fn parse_method(s: &str) -> Result<Method, String> {
     }
 }
 
+fn parse_risk_function(s: &str) -> Result<RiskFunction, String> {
+    RiskFunction::parse(s).ok_or_else(|| {
+        format!("unknown risk function {s:?}; expected kaplan-markov, alpha or betting")
+    })
+}
+
 /// Run `canvass audit`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
@@ -123,6 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             contests,
             risk_limit,
             method,
+            risk_function,
             key,
         } => create(
             &dir,
@@ -132,6 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             &contests,
             risk_limit,
             method,
+            risk_function,
             key.as_deref(),
         ),
         AuditCommand::Seed { dir, seed } => record_seed(&dir, &seed),
@@ -154,6 +167,7 @@ pub(crate) fn create(
     contests: &[String],
     risk_limit: f64,
     method: Method,
+    risk_function: RiskFunction,
     key: Option<&Path>,
 ) -> anyhow::Result<()> {
     if dir.join("inputs.json").exists() || dir.join("audit.json").exists() {
@@ -179,6 +193,7 @@ pub(crate) fn create(
         targets: contests,
         risk_limit,
         method,
+        risk_function,
     })?;
     let mut cvr_files = Vec::new();
     for p in cvr_paths {
@@ -205,12 +220,16 @@ pub(crate) fn create(
     let mut log = AuditLog::create(dir, key)?;
     log.append(&audit_log::create_events(dir, &inputs, &commitment)?)?;
     println!(
-        "created audit in {}: {} cards in the manifest, {} with CVRs, {} phantoms; {} audit at risk limit {}",
+        "created audit in {}: {} cards in the manifest, {} with CVRs, {} phantoms; {} audit{} at risk limit {}",
         dir.display(),
         spec.cards,
         spec.cvrs,
         spec.phantoms,
         spec.method.name(),
+        match spec.method {
+            Method::Comparison => format!(" ({})", spec.risk_function.name()),
+            Method::Polling => String::new(),
+        },
         spec.risk_limit
     );
     for c in &spec.contests {
@@ -229,6 +248,11 @@ pub(crate) fn create(
             c.universe,
             c.diluted_margin()
         );
+        if !matches!(c.rule, ContestRule::Plurality) {
+            for a in c.assertions() {
+                println!("    assertion: {} (margin {})", a.describe(c), a.margin);
+            }
+        }
     }
     println!(
         "CVR commitment: {} cards, Merkle root {} (commitment.json; publish it before the seed is chosen)",

@@ -18,7 +18,7 @@
 use crate::audit_dir::{Audit, write_atomic};
 use crate::{cmd_audit, cmd_generate, cmd_publish, cmd_tabulate};
 use anyhow::{Context, bail};
-use canvass_audit::workflow::{ContestState, Method};
+use canvass_audit::workflow::{ContestState, Method, RiskFunction};
 use canvass_formats::Format;
 use canvass_generate::{Config, Plan};
 use canvass_model::ContestKind;
@@ -105,6 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &contests,
         0.05,
         Method::Comparison,
+        RiskFunction::KaplanMarkov,
         None,
     )?;
     println!(

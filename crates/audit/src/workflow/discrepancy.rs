@@ -14,6 +14,7 @@
 //! not hold a contest its CVR holds, counts as a vote for every loser and no
 //! winner. A phantom (a manifest card without CVR) has a CVR with no votes.
 
+use super::assertions::ContestAssertion;
 use super::spec::{ContestSpec, Selection};
 use serde::{Deserialize, Serialize};
 
@@ -62,38 +63,51 @@ pub fn compare(
     cvr: Option<&Selection>,
     paper: Option<&Selection>,
 ) -> Comparison {
-    let pairs = contest.pairs();
+    let assertions = contest.assertions();
+    let over: Vec<f64> = assertions
+        .iter()
+        .map(|a| a.overstatement(cvr, paper))
+        .collect();
+    classify(contest, &assertions, &over, differs(cvr, paper))
+}
+
+/// The kind and taint of a card from its overstatement `e` (in votes) of
+/// each assertion; `differs` says whether paper and CVR differ at all.
+pub(super) fn classify(
+    contest: &ContestSpec,
+    assertions: &[ContestAssertion],
+    over: &[f64],
+    differs: bool,
+) -> Comparison {
+    const TOL: f64 = 1e-9;
     let v_min = contest.min_margin();
-    let mut max_e = i64::MIN;
-    let mut min_e = i64::MAX;
+    let mut max_e = f64::NEG_INFINITY;
+    let mut min_e = f64::INFINITY;
     let mut taint = f64::NEG_INFINITY;
-    for &(w, l, v) in &pairs {
-        let cvr_d = cvr.map_or(0, |s| s.vote_for(w) - s.vote_for(l));
-        let paper_d = paper_diff(cvr, paper, w, l);
-        let e = cvr_d - paper_d;
+    for (a, &e) in assertions.iter().zip(over) {
         max_e = max_e.max(e);
         min_e = min_e.min(e);
-        let weighted = if v > 0 && v_min > 0 {
-            e as f64 * v_min as f64 / v as f64
+        let weighted = if a.margin > 0 && v_min > 0 {
+            e * v_min as f64 / a.margin as f64
         } else {
-            e as f64
+            e
         };
         taint = taint.max(weighted);
     }
-    if pairs.is_empty() {
-        max_e = 0;
-        min_e = 0;
-        taint = 0.0;
+    if over.is_empty() {
+        (max_e, min_e, taint) = (0.0, 0.0, 0.0);
     }
-    let kind = if max_e >= 2 {
+    // Overstatements that are not whole votes (a supermajority's) count as
+    // the next whole number of votes.
+    let kind = if max_e > 1.0 + TOL {
         Discrepancy::TwoVoteOver
-    } else if max_e == 1 {
+    } else if max_e > TOL {
         Discrepancy::OneVoteOver
-    } else if min_e <= -2 {
+    } else if min_e < -1.0 - TOL {
         Discrepancy::TwoVoteUnder
-    } else if min_e == -1 {
+    } else if min_e < -TOL {
         Discrepancy::OneVoteUnder
-    } else if differs(cvr, paper) {
+    } else if differs {
         Discrepancy::ZeroWeight
     } else {
         Discrepancy::None
@@ -101,17 +115,7 @@ pub fn compare(
     Comparison { kind, taint }
 }
 
-/// `(v_w − v_l)` on paper, with the worst case for a missing card or a missing
-/// contest on a card whose CVR holds it.
-fn paper_diff(cvr: Option<&Selection>, paper: Option<&Selection>, w: usize, l: usize) -> i64 {
-    match paper {
-        None => -1,
-        Some(Selection::Absent) if cvr.is_some_and(|c| *c != Selection::Absent) => -1,
-        Some(s) => s.vote_for(w) - s.vote_for(l),
-    }
-}
-
-fn differs(cvr: Option<&Selection>, paper: Option<&Selection>) -> bool {
+pub(super) fn differs(cvr: Option<&Selection>, paper: Option<&Selection>) -> bool {
     match (cvr, paper) {
         (_, None) => true,
         (None, Some(Selection::Absent)) => false,
@@ -167,6 +171,7 @@ mod tests {
             winners: vec![0],
             cvr_cards: 120,
             universe: 120,
+            rule: Default::default(),
         }
     }
 

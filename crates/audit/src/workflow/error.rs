@@ -24,6 +24,14 @@ pub enum WorkflowError {
         /// The rule, in words.
         rule: String,
     },
+    /// The contest cannot be audited, and why.
+    #[error("contest {contest:?} cannot be audited: {reason}")]
+    Unauditable {
+        /// The contest.
+        contest: String,
+        /// Why not, in words.
+        reason: String,
+    },
     /// A candidate name the workflow cannot store unambiguously.
     #[error("contest {contest:?}: candidate name {candidate:?} {problem}")]
     CandidateName {

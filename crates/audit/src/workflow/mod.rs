@@ -21,12 +21,14 @@
 //!     name: "Mayor".into(), seats: 1, vote_limit: Some(1),
 //!     candidates: vec!["Alice".into(), "Bob".into(), "Write-in".into()], write_in: 2,
 //!     reported: vec![60, 40, 0], winners: vec![0], cvr_cards: 100, universe: 100,
+//!     rule: Default::default(),
 //! };
 //! // The CVR says Alice, the paper says Bob: a two-vote overstatement.
 //! let c = compare(&mayor, Some(&Selection::Votes(vec![0])), Some(&Selection::Votes(vec![1])));
 //! assert_eq!(c.kind, Discrepancy::TwoVoteOver);
 //! ```
 
+mod assertions;
 mod discrepancy;
 mod error;
 mod mvr;
@@ -36,6 +38,7 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
+pub use assertions::{AssertionKind, ContestAssertion};
 pub use discrepancy::{Comparison, Discrepancy, Paper, compare, polling_vote};
 pub use error::WorkflowError;
 pub use mvr::{CardIndex, MvrBook, MvrRow, interpret};
@@ -45,7 +48,7 @@ pub use round::{
     next_round, order_cards, retrieval_order, round_sample,
 };
 pub use spec::{
-    AuditCard, AuditInputs, AuditSpec, BatchSpec, ContestSpec, Method, RESERVED, Selection,
-    build_audit, selection_of, winners,
+    AuditCard, AuditInputs, AuditSpec, BatchSpec, ContestRule, ContestSpec, IrvAssertion, Method,
+    RESERVED, RiskFunction, Selection, build_audit, ranking_of, selection_of, winners,
 };
 pub use stats::bravo_risk;

@@ -238,7 +238,7 @@ impl MvrBook {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflow::spec::{BatchSpec, ContestSpec, Method};
+    use crate::workflow::spec::{BatchSpec, ContestSpec, Method, RiskFunction};
 
     fn audit() -> (AuditSpec, Vec<AuditCard>) {
         let contest = ContestSpec {
@@ -251,6 +251,7 @@ mod tests {
             winners: vec![0],
             cvr_cards: 3,
             universe: 4,
+            rule: Default::default(),
         };
         let card = |p: u64, id: Option<&str>| AuditCard {
             tabulator: None,
@@ -263,6 +264,7 @@ mod tests {
         let spec = AuditSpec {
             risk_limit: 0.05,
             method: Method::Comparison,
+            risk_function: RiskFunction::KaplanMarkov,
             contests: vec![contest],
             batches: vec![BatchSpec {
                 tabulator: None,

@@ -14,11 +14,16 @@
 //! ticket order, whose paper has all been recorded, so measuring part-way
 //! through a round is valid (both risks are sequential tests).
 
-use super::discrepancy::{Comparison, Discrepancy, Paper, compare, polling_vote};
+use super::assertions::ContestAssertion;
+use super::discrepancy::{Comparison, Discrepancy, Paper, classify, differs, polling_vote};
 use super::error::WorkflowError;
-use super::spec::{AuditCard, AuditSpec, ContestSpec, Method, Selection, winners};
+use super::spec::{
+    AuditCard, AuditSpec, ContestRule, ContestSpec, Method, RiskFunction, Selection, winners,
+};
 use super::stats;
 use crate::bravo::bravo_sample_size;
+use crate::nonneg_mean::{Bet, Estimator, NonnegMean, Population, ShrinkTrunc};
+use crate::sample_size::sample_size;
 use crate::sampler::rivest::{RivestSampler, arlo_ballot_id};
 use crate::supersimple::{ComparisonContest, Discrepancies, GAMMA, SampledBallot};
 use serde::{Deserialize, Serialize};
@@ -291,9 +296,14 @@ pub fn first_round(spec: &AuditSpec) -> RoundPlan {
         .contests
         .iter()
         .map(|c| {
-            let size = match spec.method {
-                Method::Comparison => comparison_size(spec.risk_limit, c, None),
-                Method::Polling => c
+            let size = match (spec.method, spec.risk_function) {
+                (Method::Comparison, RiskFunction::KaplanMarkov) => {
+                    comparison_size(spec.risk_limit, c, None)
+                }
+                (Method::Comparison, rf) => {
+                    assertion_size(rf, spec.risk_limit, c, &c.assertions(), None)
+                }
+                (Method::Polling, _) => c
                     .pairs()
                     .iter()
                     .map(|&(w, l, _)| polling_size(spec.risk_limit, c, w, l, 0, (0, 0)))
@@ -408,13 +418,21 @@ fn evaluate_contest(
     let mut sample_votes: BTreeMap<String, u64> =
         contest.candidates.iter().map(|c| (c.clone(), 0)).collect();
     let mut taints = Vec::new();
+    let assertions = contest.assertions();
+    // Per recorded card, each assertion's overstatement in votes.
+    let mut overs: Vec<Vec<f64>> = Vec::with_capacity(recorded.len());
     for (card, mvr) in &recorded {
         let cvr = if card.is_phantom() {
             None
         } else {
             card.votes.get(ci)
         };
-        let Comparison { kind, taint } = compare(contest, cvr, *mvr);
+        let over: Vec<f64> = assertions
+            .iter()
+            .map(|a| a.overstatement(cvr, *mvr))
+            .collect();
+        let Comparison { kind, taint } = classify(contest, &assertions, &over, differs(cvr, *mvr));
+        overs.push(over);
         counts.add(kind);
         if mvr.is_none() {
             counts.not_found += 1;
@@ -422,10 +440,14 @@ fn evaluate_contest(
         if card.is_phantom() {
             counts.phantoms += 1;
         }
-        if let Some(Selection::Votes(v)) = mvr {
-            for name in contest.names(v) {
-                *sample_votes.entry(name).or_default() += 1;
-            }
+        // Votes on paper; first choices of a ranking.
+        let counted: &[usize] = match mvr {
+            Some(Selection::Votes(v)) => v,
+            Some(Selection::Ranking(r)) => r.get(..1).unwrap_or(&[]),
+            _ => &[],
+        };
+        for name in contest.names(counted) {
+            *sample_votes.entry(name).or_default() += 1;
         }
         taints.push(taint);
     }
@@ -438,9 +460,12 @@ fn evaluate_contest(
             (acc.0 + a, acc.1 + b)
         })
     };
-    let risk = match spec.method {
-        Method::Comparison => comparison_risk(contest, &taints),
-        Method::Polling => contest
+    let risk = match (spec.method, spec.risk_function) {
+        (Method::Comparison, RiskFunction::KaplanMarkov) => comparison_risk(contest, &taints),
+        (Method::Comparison, rf) => assertion_risks(rf, contest, &assertions, &overs)
+            .into_iter()
+            .fold(0.0f64, f64::max),
+        (Method::Polling, _) => contest
             .pairs()
             .iter()
             .map(|&(w, l, _)| {
@@ -463,9 +488,14 @@ fn evaluate_contest(
     } else if !complete {
         ContestState::InProgress
     } else {
-        let next = match spec.method {
-            Method::Comparison => comparison_size(alpha, contest, Some((&counts, n_recorded))),
-            Method::Polling => contest
+        let next = match (spec.method, spec.risk_function) {
+            (Method::Comparison, RiskFunction::KaplanMarkov) => {
+                comparison_size(alpha, contest, Some((&counts, n_recorded)))
+            }
+            (Method::Comparison, rf) => {
+                assertion_size(rf, alpha, contest, &assertions, Some(&overs))
+            }
+            (Method::Polling, _) => contest
                 .pairs()
                 .iter()
                 .map(|&(w, l, _)| {
@@ -591,6 +621,117 @@ fn polling_size(
     drawn.saturating_add(more.max(1)).min(n)
 }
 
+/// The test of one assertion's comparison assorter
+/// `B = (1 − e/2)/(2 − V/N)` (SHANGRLA §3.2, see [`super::assertions`])
+/// under `rf`, and `B`'s value on a card without discrepancy; `None` when
+/// the assertion's margin is not positive.
+fn assertion_test(
+    rf: RiskFunction,
+    contest: &ContestSpec,
+    assertion: &ContestAssertion,
+) -> Option<(NonnegMean, f64)> {
+    let n = contest.universe;
+    if assertion.margin <= 0 || n == 0 {
+        return None;
+    }
+    let v = (assertion.margin as f64 / n as f64).min(1.0);
+    let clean = 1.0 / (2.0 - v);
+    let upper = 2.0 * clean;
+    let population = Population {
+        upper,
+        size: Some(n),
+        null_mean: 0.5,
+    };
+    let function = match rf {
+        // ALPHA §2.5.2 with SHANGRLA's defaults (η₀ = u, d = 100).
+        RiskFunction::Alpha | RiskFunction::KaplanMarkov => {
+            crate::nonneg_mean::RiskFunction::Alpha(Estimator::ShrinkTrunc(ShrinkTrunc::defaults(
+                upper,
+            )))
+        }
+        // The log-optimal (Kelly) fixed bet when a card shows either no
+        // discrepancy (B = clean) or, at rate p₂, a two-vote overstatement
+        // (B = 0): maximising (1 − p₂) ln(1 + λ(clean − m)) + p₂ ln(1 − λm)
+        // at m = 1/2 gives λ = ((1 − p₂)(clean − m) − p₂ m)/(m (clean − m)).
+        // p₂ = 10⁻⁴ is super-simple's expected two-vote rate (Stark 2010 §4).
+        RiskFunction::Betting => {
+            let (m, p2) = (0.5, crate::supersimple::R2);
+            let lambda = (((1.0 - p2) * (clean - m) - p2 * m) / (m * (clean - m))).max(0.0);
+            crate::nonneg_mean::RiskFunction::Betting(Bet::Fixed { lambda })
+        }
+    };
+    Some((NonnegMean::new(population, function), clean))
+}
+
+/// The comparison assorter's value for an overstatement of `e` votes.
+fn comparison_value(e: f64, clean: f64) -> f64 {
+    ((1.0 - e / 2.0) * clean).max(0.0)
+}
+
+/// Each assertion's risk (ALPHA or betting p-value) on the recorded cards'
+/// overstatements (`overs[card][assertion]`, cards in ticket order).
+fn assertion_risks(
+    rf: RiskFunction,
+    contest: &ContestSpec,
+    assertions: &[ContestAssertion],
+    overs: &[Vec<f64>],
+) -> Vec<f64> {
+    assertions
+        .iter()
+        .enumerate()
+        .map(|(k, a)| {
+            let Some((test, clean)) = assertion_test(rf, contest, a) else {
+                return 1.0;
+            };
+            let x: Vec<f64> = overs
+                .iter()
+                .map(|o| comparison_value(o.get(k).copied().unwrap_or(2.0), clean))
+                .collect();
+            test.test(&x).map_or(1.0, |m| m.p_value)
+        })
+        .collect()
+}
+
+/// The cumulative sample size under ALPHA or betting: the largest over the
+/// assertions of the draw at which the test, fed pilot values repeated in
+/// order, reaches the risk limit (`crate::sample_size`). Before round 1 the
+/// pilot is one one-vote overstatement followed by 999 clean cards
+/// (super-simple's expected rate, the error put first to be cautious);
+/// later, the comparison values recorded so far.
+fn assertion_size(
+    rf: RiskFunction,
+    alpha: f64,
+    contest: &ContestSpec,
+    assertions: &[ContestAssertion],
+    overs: Option<&[Vec<f64>]>,
+) -> u64 {
+    let n = contest.universe;
+    if assertions.is_empty() {
+        return n;
+    }
+    assertions
+        .iter()
+        .enumerate()
+        .map(|(k, a)| {
+            let Some((test, clean)) = assertion_test(rf, contest, a) else {
+                return n;
+            };
+            let pilot: Vec<f64> = match overs {
+                Some(o) if !o.is_empty() => o
+                    .iter()
+                    .map(|o| comparison_value(o.get(k).copied().unwrap_or(2.0), clean))
+                    .collect(),
+                _ => std::iter::once(comparison_value(1.0, clean))
+                    .chain(std::iter::repeat_n(clean, 999))
+                    .collect(),
+            };
+            sample_size(&test, &pilot, alpha).unwrap_or(n)
+        })
+        .max()
+        .unwrap_or(n)
+        .min(n)
+}
+
 fn hand_count(
     contest: &ContestSpec,
     ci: usize,
@@ -599,15 +740,25 @@ fn hand_count(
     paper: &BTreeMap<usize, Paper>,
 ) -> HandCount {
     let mut tally = vec![0u64; contest.candidates.len()];
+    let mut rankings: BTreeMap<Vec<u32>, u64> = BTreeMap::new();
     let mut not_found = 0;
     for i in sample {
         match paper.get(i) {
             Some(Paper::Found(s)) => {
-                if let Some(Selection::Votes(v)) = s.get(ci) {
-                    for &c in v {
-                        if let Some(t) = tally.get_mut(c) {
-                            *t += 1;
-                        }
+                // Votes, or a ranking's first choice (the IRV count follows).
+                let counted: &[usize] = match s.get(ci) {
+                    Some(Selection::Votes(v)) => v,
+                    Some(Selection::Ranking(r)) => {
+                        *rankings
+                            .entry(r.iter().map(|&c| c as u32).collect())
+                            .or_insert(0) += 1;
+                        r.get(..1).unwrap_or(&[])
+                    }
+                    _ => &[],
+                };
+                for &c in counted {
+                    if let Some(t) = tally.get_mut(c) {
+                        *t += 1;
                     }
                 }
             }
@@ -619,11 +770,35 @@ fn hand_count(
             None => {}
         }
     }
-    let won = winners(&tally, contest.seats);
     let mut sorted = tally.clone();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     let seats = contest.seats as usize;
-    let tie = seats < sorted.len() && sorted.get(seats - 1) == sorted.get(seats);
+    let (won, tie) = match &contest.rule {
+        ContestRule::Plurality => (
+            winners(&tally, contest.seats),
+            seats < sorted.len() && sorted.get(seats - 1) == sorted.get(seats),
+        ),
+        ContestRule::Supermajority {
+            numerator,
+            denominator,
+        } => {
+            // The top candidate wins only with more than the share.
+            let top = winners(&tally, 1);
+            let valid: u64 = tally.iter().sum();
+            let votes = top
+                .first()
+                .and_then(|&w| tally.get(w))
+                .copied()
+                .unwrap_or(0);
+            let wins = u128::from(votes) * u128::from(*denominator)
+                > u128::from(valid) * u128::from(*numerator);
+            (
+                if wins { top } else { Vec::new() },
+                sorted.first().is_some_and(|&a| a > 0) && sorted.first() == sorted.get(1),
+            )
+        }
+        ContestRule::Irv { .. } => irv_count(contest, rankings),
+    };
     HandCount {
         tally: contest.candidates.iter().cloned().zip(tally).collect(),
         winners: contest.names(&won),
@@ -631,6 +806,29 @@ fn hand_count(
         outcome_changed: won != contest.winners,
         tie,
         not_found,
+    }
+}
+
+/// The IRV winner of the paper's rankings (RAIRE's count, ties explored
+/// every way): `(winners, tie)`; a tie returns every possible winner.
+fn irv_count(contest: &ContestSpec, rankings: BTreeMap<Vec<u32>, u64>) -> (Vec<usize>, bool) {
+    use crate::raire::{RankedVote, Votes};
+    let votes = Votes::new(
+        rankings
+            .into_iter()
+            .map(|(prefs, n)| RankedVote { n, prefs })
+            .collect(),
+        contest.candidates.len(),
+    );
+    match votes.and_then(|v| v.run_irv()) {
+        Ok(r) => {
+            let tie = r.possible_winners.len() > 1;
+            (
+                r.possible_winners.iter().map(|&c| c as usize).collect(),
+                tie,
+            )
+        }
+        Err(_) => (Vec::new(), true),
     }
 }
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Ballot-level comparison: each sampled card's paper against its CVR
-    /// (super-simple Kaplan–Markov risk).
+    /// (risk from the audit's [`RiskFunction`]).
     Comparison,
     /// Ballot polling: the sampled cards' paper alone (BRAVO risk).
     Polling,
@@ -27,6 +27,76 @@ impl Method {
             Method::Polling => "polling",
         }
     }
+}
+
+/// The risk function of a comparison audit (`--risk-function`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RiskFunction {
+    /// Super-simple Kaplan–Markov with γ = 1.03905, as Arlo and Colorado's RLA
+    /// tool compute it (`crate::supersimple`), one risk per contest.
+    #[default]
+    KaplanMarkov,
+    /// ALPHA with the shrink-truncate estimator (Stark 2023), per assertion.
+    Alpha,
+    /// A betting martingale with the log-optimal fixed bet for comparison
+    /// audits (Waudby-Smith & Ramdas 2023; SHANGRLA), per assertion.
+    Betting,
+}
+
+impl RiskFunction {
+    /// The name used on the command line and in `audit.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RiskFunction::KaplanMarkov => "kaplan-markov",
+            RiskFunction::Alpha => "alpha",
+            RiskFunction::Betting => "betting",
+        }
+    }
+
+    /// Parse a command-line name.
+    pub fn parse(s: &str) -> Option<RiskFunction> {
+        [
+            RiskFunction::KaplanMarkov,
+            RiskFunction::Alpha,
+            RiskFunction::Betting,
+        ]
+        .into_iter()
+        .find(|r| r.name() == s)
+    }
+}
+
+/// How a targeted contest is decided, and so which assertions the audit tests.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ContestRule {
+    /// Plurality, vote-for-N or approval: one assertion per winner–loser pair.
+    #[default]
+    Plurality,
+    /// The winner needs more than `numerator/denominator` of the valid votes:
+    /// one assertion (SHANGRLA §2.3).
+    Supermajority {
+        /// The share's numerator.
+        numerator: u64,
+        /// The share's denominator.
+        denominator: u64,
+    },
+    /// Single-winner instant-runoff: RAIRE's assertions (Blom, Stuckey &
+    /// Teague 2019), found from the CVRs when the audit is created.
+    Irv {
+        /// The assertions with their margins in cards.
+        assertions: Vec<IrvAssertion>,
+    },
+}
+
+/// One RAIRE assertion of an IRV contest; candidates are indexes into the
+/// contest's `candidates`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IrvAssertion {
+    /// The NEB or NEN assertion.
+    pub assertion: crate::raire::Assertion,
+    /// Its margin in cards, from the CVRs.
+    pub margin: i64,
 }
 
 /// One targeted contest with its reported result.
@@ -51,9 +121,17 @@ pub struct ContestSpec {
     pub cvr_cards: u64,
     /// The cards the contest is audited over: `cvr_cards` plus every phantom.
     pub universe: u64,
+    /// How the contest is decided (plurality when absent from `audit.json`).
+    #[serde(default)]
+    pub rule: ContestRule,
 }
 
 impl ContestSpec {
+    /// True for a ranked (IRV) contest, whose selections are rankings.
+    pub fn is_ranked(&self) -> bool {
+        matches!(self.rule, ContestRule::Irv { .. })
+    }
+
     /// Indexes of the reported losers (every candidate that is not a winner).
     pub fn losers(&self) -> Vec<usize> {
         (0..self.candidates.len())
@@ -78,10 +156,15 @@ impl ContestSpec {
         self.reported.get(candidate).copied().unwrap_or(0)
     }
 
-    /// The smallest reported winner–loser margin in votes (0 when a loser ties
-    /// a winner; the contest then cannot be confirmed by sampling).
+    /// The smallest reported margin of the contest's assertions, in votes
+    /// (see [`super::assertions`]; 0 when a loser ties a winner: the contest
+    /// then cannot be confirmed by sampling).
     pub fn min_margin(&self) -> i64 {
-        self.pairs().iter().map(|p| p.2).min().unwrap_or(0)
+        self.assertions()
+            .iter()
+            .map(|a| a.margin)
+            .min()
+            .unwrap_or(0)
     }
 
     /// The diluted margin μ = smallest margin / universe.
@@ -139,6 +222,9 @@ pub struct AuditSpec {
     pub risk_limit: f64,
     /// Comparison or polling.
     pub method: Method,
+    /// The risk function of a comparison audit (Kaplan–Markov when absent).
+    #[serde(default)]
+    pub risk_function: RiskFunction,
     /// The targeted contests, in the order they were named.
     pub contests: Vec<ContestSpec>,
     /// The manifest's batches, in manifest order.
@@ -162,6 +248,9 @@ pub enum Selection {
     Overvote,
     /// Votes for these candidates (indexes, sorted, distinct).
     Votes(Vec<usize>),
+    /// A ranked contest's ranking as counted: candidates most preferred first,
+    /// distinct, non-empty (an overvote at a rank ends the ranking there).
+    Ranking(Vec<usize>),
 }
 
 impl Selection {
@@ -169,25 +258,29 @@ impl Selection {
     pub fn vote_for(&self, candidate: usize) -> i64 {
         match self {
             Selection::Votes(v) if v.contains(&candidate) => 1,
+            Selection::Ranking(r) if r.first() == Some(&candidate) => 1,
             _ => 0,
         }
     }
 
     /// The selection as written in `cards.csv` and MVR files: empty when the
-    /// contest is absent, `blank`, `overvote`, or names joined by `; `.
+    /// contest is absent, `blank`, `overvote`, names joined by `; `, or a
+    /// ranking as names joined by ` > `.
     pub fn to_text(&self, contest: &ContestSpec) -> String {
         match self {
             Selection::Absent => String::new(),
             Selection::Blank => "blank".into(),
             Selection::Overvote => "overvote".into(),
             Selection::Votes(v) => contest.names(v).join("; "),
+            Selection::Ranking(r) => contest.names(r).join(" > "),
         }
     }
 }
 
 impl Selection {
     /// Read a selection cell (see [`Selection::to_text`]; `write-in` counts for
-    /// the contest's write-in entry; names match exactly, else ignoring case).
+    /// the contest's write-in entry; names match exactly, else ignoring case;
+    /// in a ranked contest names are separated by `>`, most preferred first).
     /// `not found` is not a selection: the caller handles it. The error says
     /// what is wrong, for the person holding the file.
     pub fn parse(contest: &ContestSpec, cell: &str) -> Result<Selection, String> {
@@ -201,8 +294,28 @@ impl Selection {
         if cell.eq_ignore_ascii_case("overvote") {
             return Ok(Selection::Overvote);
         }
+        let ranked = contest.is_ranked();
+        if !ranked && cell.contains('>') {
+            return Err(format!(
+                "{cell:?} is a ranking, but contest {:?} is not ranked; separate names with ';'",
+                contest.name
+            ));
+        }
+        if ranked && cell.contains(';') {
+            return Err(format!(
+                "contest {:?} is ranked: write the ranking most preferred first as 'A > B > C'",
+                contest.name
+            ));
+        }
+        let sep = if ranked { '>' } else { ';' };
         let mut chosen = Vec::new();
-        for part in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        for part in cell.split(sep).map(str::trim) {
+            if part.is_empty() {
+                if ranked {
+                    return Err(format!("{cell:?}: an empty rank between '>'"));
+                }
+                continue;
+            }
             let i = if part.eq_ignore_ascii_case("write-in")
                 || part.eq_ignore_ascii_case("write in")
             {
@@ -215,7 +328,13 @@ impl Selection {
                     )
                 })?
             };
+            if ranked && chosen.contains(&i) {
+                return Err(format!("{part:?} is ranked twice in {cell:?}"));
+            }
             chosen.push(i);
+        }
+        if ranked {
+            return Ok(ranking_of(chosen));
         }
         chosen.sort_unstable();
         chosen.dedup();
@@ -270,6 +389,8 @@ pub struct AuditInputs<'a> {
     pub risk_limit: f64,
     /// Comparison or polling.
     pub method: Method,
+    /// The risk function of a comparison audit.
+    pub risk_function: RiskFunction,
 }
 
 /// Build the audit: check the targets, compute the reported outcome of each
@@ -294,7 +415,25 @@ pub fn build_audit(input: &AuditInputs<'_>) -> Result<(AuditSpec, Vec<AuditCard>
             return Err(WorkflowError::DuplicateContest(name.clone()));
         }
         ids.push(id);
-        specs.push(contest_spec(input.election, id)?);
+        let spec = contest_spec(input.election, id)?;
+        if input.method == Method::Polling && spec.rule != ContestRule::Plurality {
+            return Err(WorkflowError::Unauditable {
+                contest: spec.name,
+                reason: "ballot-polling audits here use BRAVO, which handles plurality, \
+                         vote-for-N and approval contests only; use --method comparison"
+                    .into(),
+            });
+        }
+        specs.push(spec);
+    }
+    if input.method == Method::Polling && input.risk_function != RiskFunction::KaplanMarkov {
+        return Err(WorkflowError::Unauditable {
+            contest: specs.first().map(|c| c.name.clone()).unwrap_or_default(),
+            reason: format!(
+                "the {} risk function is for comparison audits; polling audits use BRAVO",
+                input.risk_function.name()
+            ),
+        });
     }
     if input.manifest.total_cards() == 0 {
         return Err(WorkflowError::EmptyManifest);
@@ -429,22 +568,55 @@ pub fn build_audit(input: &AuditInputs<'_>) -> Result<(AuditSpec, Vec<AuditCard>
                 Some(Selection::Absent) | None => {}
                 Some(sel) => {
                     spec.cvr_cards += 1;
-                    if let Selection::Votes(v) = sel {
-                        for &c in v {
-                            if let Some(r) = spec.reported.get_mut(c) {
-                                *r += 1;
-                            }
+                    // Votes, or first preferences of a ranked contest.
+                    let counted: &[usize] = match sel {
+                        Selection::Votes(v) => v,
+                        Selection::Ranking(r) => r.get(..1).unwrap_or(&[]),
+                        _ => &[],
+                    };
+                    for &c in counted {
+                        if let Some(r) = spec.reported.get_mut(c) {
+                            *r += 1;
                         }
                     }
                 }
             }
         }
         spec.universe = spec.cvr_cards + phantoms;
-        spec.winners = winners(&spec.reported, spec.seats);
+        spec.winners = match &spec.rule {
+            ContestRule::Irv { .. } => {
+                let (winner, assertions) = irv_assertions(spec, i, &cards)?;
+                spec.rule = ContestRule::Irv { assertions };
+                vec![winner]
+            }
+            ContestRule::Supermajority {
+                numerator,
+                denominator,
+            } => {
+                let won = winners(&spec.reported, 1);
+                let valid: u64 = spec.reported.iter().sum();
+                let top = won.first().map_or(0, |&w| spec.votes(w));
+                // The winner needs more than the share of the valid votes.
+                if u128::from(top) * u128::from(*denominator)
+                    <= u128::from(valid) * u128::from(*numerator)
+                {
+                    return Err(WorkflowError::Unauditable {
+                        contest: spec.name.clone(),
+                        reason: format!(
+                            "no candidate has more than {numerator}/{denominator} of the valid \
+                             votes; auditing a failed supermajority is not supported"
+                        ),
+                    });
+                }
+                won
+            }
+            ContestRule::Plurality => winners(&spec.reported, spec.seats),
+        };
     }
     let spec = AuditSpec {
         risk_limit: input.risk_limit,
         method: input.method,
+        risk_function: input.risk_function,
         contests: specs,
         batches: input
             .manifest
@@ -539,22 +711,52 @@ fn contest_spec(election: &Election, id: ContestId) -> Result<ContestSpec, Workf
     let contest = election
         .get_contest(id)
         .ok_or_else(|| WorkflowError::UnknownContest(format!("#{}", id.0)))?;
-    let vote_limit = match contest.kind {
-        ContestKind::Plurality => Some(contest.seats.max(1)),
-        ContestKind::Approval => None,
-        ContestKind::Supermajority(_) => {
-            return Err(WorkflowError::UnsupportedRule {
+    let (vote_limit, rule) = match contest.kind {
+        ContestKind::Plurality => (Some(contest.seats.max(1)), ContestRule::Plurality),
+        ContestKind::Approval => (None, ContestRule::Plurality),
+        ContestKind::Supermajority(share) => {
+            if contest.seats > 1 {
+                return Err(WorkflowError::UnsupportedRule {
+                    contest: contest.name.clone(),
+                    rule: "multi-winner supermajority".into(),
+                });
+            }
+            if share.denominator == 0 || share.numerator == 0 || share.numerator > share.denominator
+            {
+                return Err(WorkflowError::Unauditable {
+                    contest: contest.name.clone(),
+                    reason: format!(
+                        "the supermajority share {}/{} is not in (0, 1]",
+                        share.numerator, share.denominator
+                    ),
+                });
+            }
+            (
+                Some(1),
+                ContestRule::Supermajority {
+                    numerator: share.numerator,
+                    denominator: share.denominator,
+                },
+            )
+        }
+        ContestKind::Ranked if contest.seats > 1 => {
+            return Err(WorkflowError::Unauditable {
                 contest: contest.name.clone(),
-                rule: "supermajority".into(),
+                reason: format!(
+                    "it elects {} by single transferable vote (STV); RAIRE's assertions \
+                     audit single-winner IRV only",
+                    contest.seats
+                ),
             });
         }
-        ContestKind::Ranked => {
-            return Err(WorkflowError::UnsupportedRule {
-                contest: contest.name.clone(),
-                rule: "ranked-choice".into(),
-            });
-        }
+        ContestKind::Ranked => (
+            Some(1),
+            ContestRule::Irv {
+                assertions: Vec::new(),
+            },
+        ),
     };
+    let ranked = matches!(rule, ContestRule::Irv { .. });
     let mut candidates: Vec<String> = Vec::new();
     let mut write_in = None;
     for c in &contest.candidates {
@@ -569,6 +771,9 @@ fn contest_spec(election: &Election, id: ContestId) -> Result<ContestSpec, Workf
         }
         if name.contains(';') {
             return Err(bad("contains ';', which separates names in audit files"));
+        }
+        if ranked && name.contains('>') {
+            return Err(bad("contains '>', which separates ranks in audit files"));
         }
         if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(&name)) {
             return Err(bad("is a word with a fixed meaning in audit files"));
@@ -601,7 +806,69 @@ fn contest_spec(election: &Election, id: ContestId) -> Result<ContestSpec, Workf
         winners: Vec::new(),
         cvr_cards: 0,
         universe: 0,
+        rule,
     })
+}
+
+/// RAIRE's assertions for the IRV contest at index `ci` of the audit, from
+/// the CVRs' rankings (phantoms have none): the winner and the assertions,
+/// or why the contest cannot be audited.
+fn irv_assertions(
+    spec: &ContestSpec,
+    ci: usize,
+    cards: &[AuditCard],
+) -> Result<(usize, Vec<IrvAssertion>), WorkflowError> {
+    use crate::raire::{AuditType, RankedVote, TrimAlgorithm, Votes, raire};
+    let refuse = |reason: String| WorkflowError::Unauditable {
+        contest: spec.name.clone(),
+        reason,
+    };
+    let mut counts: BTreeMap<Vec<u32>, u64> = BTreeMap::new();
+    for card in cards.iter().filter(|c| !c.is_phantom()) {
+        let prefs: Vec<u32> = match card.votes.get(ci) {
+            Some(Selection::Ranking(r)) => r.iter().map(|&c| c as u32).collect(),
+            Some(Selection::Absent) | None => continue,
+            Some(_) => Vec::new(),
+        };
+        *counts.entry(prefs).or_insert(0) += 1;
+    }
+    let votes = Votes::new(
+        counts
+            .into_iter()
+            .map(|(prefs, n)| RankedVote { n, prefs })
+            .collect(),
+        spec.candidates.len(),
+    )
+    .map_err(|e| refuse(e.to_string()))?;
+    // Difficulty 1/diluted margin: RAIRE then minimises the largest
+    // 1/margin, which is what every comparison risk function needs.
+    let audit = AuditType::OneOnMargin {
+        total_auditable_ballots: spec.universe.max(1),
+    };
+    let result = raire(&votes, None, &audit, TrimAlgorithm::MinimizeAssertions).map_err(|e| {
+        let names = |v: &[u32]| {
+            v.iter()
+                .filter_map(|&c| spec.candidates.get(c as usize).cloned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        refuse(match e {
+            crate::raire::RaireError::TiedWinners { possible } => format!(
+                "the IRV count is tied between {}; a tie is settled by law, not by an audit",
+                names(&possible)
+            ),
+            other => format!("RAIRE found no assertions: {other}"),
+        })
+    })?;
+    let assertions = result
+        .assertions
+        .into_iter()
+        .map(|a| IrvAssertion {
+            assertion: a.assertion,
+            margin: a.margin,
+        })
+        .collect();
+    Ok((result.winner as usize, assertions))
 }
 
 fn cvr_selection(election: &Election, card: &Card, id: ContestId, spec: &ContestSpec) -> Selection {
@@ -611,14 +878,25 @@ fn cvr_selection(election: &Election, card: &Card, id: ContestId, spec: &Contest
     let Some(contest) = election.get_contest(id) else {
         return Selection::Absent;
     };
+    // Candidates keep the CVR's order; names map one to one.
+    let index = |c: canvass_model::CandidateId| {
+        let name = contest.candidate(c).map(|c| c.name.as_str()).unwrap_or("");
+        spec.candidates.iter().position(|n| n == name)
+    };
+    if spec.is_ranked() {
+        // Read as RAIRE counts it (`crate::raire::irv::ranking`).
+        let prefs: Vec<usize> = crate::raire::irv::ranking(cv)
+            .into_iter()
+            .filter_map(|c| index(canvass_model::CandidateId(c)))
+            .collect();
+        return ranking_of(prefs);
+    }
     let mut chosen: Vec<usize> = Vec::new();
     for m in cv.at_rank(1) {
         match m.choice {
             Choice::Overvote => return Selection::Overvote,
             Choice::Candidate(c) => {
-                // Candidates keep the CVR's order; names map one to one.
-                let name = contest.candidate(c).map(|c| c.name.as_str()).unwrap_or("");
-                if let Some(i) = spec.candidates.iter().position(|n| n == name) {
+                if let Some(i) = index(c) {
                     chosen.push(i);
                 }
             }
@@ -627,6 +905,15 @@ fn cvr_selection(election: &Election, card: &Card, id: ContestId, spec: &Contest
     chosen.sort_unstable();
     chosen.dedup();
     selection_of(chosen, spec)
+}
+
+/// A ranking: blank when no candidate is ranked.
+pub fn ranking_of(prefs: Vec<usize>) -> Selection {
+    if prefs.is_empty() {
+        Selection::Blank
+    } else {
+        Selection::Ranking(prefs)
+    }
 }
 
 /// A selection from the candidates marked: blank when none, overvote when more

@@ -63,6 +63,7 @@ fn build(
         targets: &["Mayor".to_owned()],
         risk_limit: 0.05,
         method: Method::Comparison,
+        risk_function: RiskFunction::KaplanMarkov,
     })
     .map_err(|e| e.to_string())
 }
@@ -315,4 +316,324 @@ fn the_full_hand_count_is_the_outcome() {
     assert!(h.outcome_changed && !h.tie);
     assert_eq!(st[0].risk, 0.0);
     assert_eq!(st[0].discrepancies.two_vote_over, 120);
+}
+
+/// A ranked election "Mayor" (A, B, C) with the given rankings (candidate
+/// indexes, most preferred first), `n` cards each; cards in batches of 100.
+fn ranked_election(groups: &[(&[u32], usize)], seats: u32) -> (Election, Vec<Card>) {
+    let mut e = Election::default();
+    let mayor = e.intern_contest("mayor", "Mayor", ContestKind::Ranked);
+    e.contest_mut(mayor).seats = seats;
+    let ids: Vec<_> = ["A", "B", "C"]
+        .iter()
+        .map(|n| e.contest_mut(mayor).intern_candidate(n, n))
+        .collect();
+    let mut cards = Vec::new();
+    for (prefs, n) in groups {
+        for _ in 0..*n {
+            let i = cards.len();
+            let mut c = Card::new(CardId::new(format!("c{i}")));
+            c.location.batch = Some(format!("b{}", i / 100 + 1));
+            c.location.position = Some(i as u64 % 100 + 1);
+            c.source.record = i as u64 + 1;
+            let marks = prefs
+                .iter()
+                .enumerate()
+                .map(|(r, &p)| Mark::ranked(r as u32 + 1, Choice::Candidate(ids[p as usize])))
+                .collect();
+            c.contests.push(ContestVotes::new(mayor, marks));
+            cards.push(c);
+        }
+    }
+    (e, cards)
+}
+
+fn batches(cards: usize) -> BallotManifest {
+    let names: Vec<String> = (1..=cards.div_ceil(100)).map(|b| format!("b{b}")).collect();
+    let list: Vec<(&str, u64)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), (cards - i * 100).min(100) as u64))
+        .collect();
+    manifest(&list)
+}
+
+fn build_with(
+    e: &Election,
+    cards: &[Card],
+    method: Method,
+    risk_function: RiskFunction,
+) -> Result<(AuditSpec, Vec<AuditCard>), String> {
+    build_audit(&AuditInputs {
+        election: e,
+        cvrs: cards,
+        manifest: &batches(cards.len()),
+        targets: &["Mayor".to_owned()],
+        risk_limit: 0.05,
+        method,
+        risk_function,
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// First preferences A 400, B 350, C 250; C's ballots go 150 to A and 100
+/// to B, so A wins 550 to 450 after C is eliminated.
+const IRV: [(&[u32], usize); 5] = [
+    (&[0, 1], 400),
+    (&[1, 0], 350),
+    (&[2, 0], 150),
+    (&[2, 1], 100),
+    (&[2], 0),
+];
+
+/// Run rounds until the contest is confirmed or hand counted, the board
+/// reading `truth(card index)` from the paper. Returns the last status and
+/// the number of rounds.
+fn run_audit(
+    spec: &AuditSpec,
+    cards: &[AuditCard],
+    truth: &dyn Fn(usize) -> Selection,
+) -> (ContestStatus, u32) {
+    let order = order_cards(spec, cards, "12345678901234567890");
+    let mut plan = first_round(spec);
+    let mut paper = BTreeMap::new();
+    loop {
+        for &i in order.by_contest[0].iter().take(plan.sizes()[0] as usize) {
+            paper.insert(i, Paper::Found(vec![truth(i)]));
+        }
+        let st = evaluate(spec, cards, &order, Some(&plan), &paper);
+        match &st[0].state {
+            ContestState::NextRound { .. } => {
+                plan = next_round(&plan, &st, 0).unwrap_or_else(|e| unreachable!("{e}"));
+            }
+            _ => return (st[0].clone(), plan.round),
+        }
+    }
+}
+
+#[test]
+fn an_irv_contest_is_audited_through_raire_assertions() {
+    let (e, cvrs) = ranked_election(&IRV, 1);
+    for rf in [
+        RiskFunction::KaplanMarkov,
+        RiskFunction::Alpha,
+        RiskFunction::Betting,
+    ] {
+        let (spec, cards) =
+            build_with(&e, &cvrs, Method::Comparison, rf).unwrap_or_else(|e| unreachable!("{e}"));
+        let mayor = &spec.contests[0];
+        assert_eq!(mayor.winners, [0]);
+        assert_eq!(mayor.reported, [400, 350, 250, 0]);
+        let assertions = mayor.assertions();
+        assert!(!assertions.is_empty());
+        // Every assertion holds on the CVRs; the hardest sets the margin.
+        assert!(assertions.iter().all(|a| a.margin > 0));
+        assert_eq!(
+            mayor.min_margin(),
+            assertions.iter().map(|a| a.margin).min().unwrap_or(0)
+        );
+        assert_eq!(cards[0].votes, [Selection::Ranking(vec![0, 1])], "{rf:?}");
+        // Paper equal to the CVRs: confirmed in round 1 with risk <= 5%.
+        let (st, rounds) = run_audit(&spec, &cards, &|i| cards[i].votes[0].clone());
+        assert_eq!(st.state, ContestState::Confirmed, "{rf:?}");
+        assert!(
+            st.risk <= 0.05 && rounds == 1,
+            "{rf:?}: {} in {rounds}",
+            st.risk
+        );
+        assert_eq!(st.discrepancies, DiscrepancyCounts::default());
+    }
+}
+
+#[test]
+fn a_flipped_irv_outcome_goes_to_a_full_hand_count_with_the_true_winner() {
+    let (e, cvrs) = ranked_election(&IRV, 1);
+    for rf in [RiskFunction::KaplanMarkov, RiskFunction::Betting] {
+        let (spec, cards) =
+            build_with(&e, &cvrs, Method::Comparison, rf).unwrap_or_else(|e| unreachable!("{e}"));
+        // On paper 120 of the A > B ballots are B > A: B wins 570 to 430.
+        let truth = |i: usize| {
+            if i < 120 {
+                Selection::Ranking(vec![1, 0])
+            } else {
+                cards[i].votes[0].clone()
+            }
+        };
+        let (st, rounds) = run_audit(&spec, &cards, &truth);
+        let ContestState::HandCount(h) = &st.state else {
+            unreachable!("{rf:?}: {:?}", st.state)
+        };
+        assert!(rounds >= 2, "{rf:?}");
+        assert_eq!(h.winners, ["B"], "{rf:?}");
+        assert_eq!(h.reported_winners, ["A"]);
+        assert!(h.outcome_changed && !h.tie);
+        // First preferences on paper.
+        assert_eq!(h.tally.get("A"), Some(&280));
+        assert_eq!(h.tally.get("B"), Some(&470));
+    }
+}
+
+#[test]
+fn rankings_are_read_and_written_as_a_greater_than_b() {
+    let (e, cvrs) = ranked_election(&IRV, 1);
+    let (spec, _) = build_with(&e, &cvrs, Method::Comparison, RiskFunction::KaplanMarkov)
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    let mayor = &spec.contests[0];
+    let r = Selection::parse(mayor, " C >b> a ");
+    assert_eq!(r, Ok(Selection::Ranking(vec![2, 1, 0])));
+    assert_eq!(
+        Selection::Ranking(vec![2, 1, 0]).to_text(mayor),
+        "C > B > A"
+    );
+    assert_eq!(
+        Selection::parse(mayor, "B"),
+        Ok(Selection::Ranking(vec![1]))
+    );
+    assert_eq!(Selection::parse(mayor, "blank"), Ok(Selection::Blank));
+    assert_eq!(
+        Selection::parse(mayor, "A > B > A").err().as_deref(),
+        Some("\"A\" is ranked twice in \"A > B > A\"")
+    );
+    assert_eq!(
+        Selection::parse(mayor, "A; B").err().as_deref(),
+        Some("contest \"Mayor\" is ranked: write the ranking most preferred first as 'A > B > C'")
+    );
+    assert!(Selection::parse(mayor, "A > > B").is_err());
+}
+
+#[test]
+fn contests_that_cannot_be_audited_are_refused_with_the_reason() {
+    let (e, cvrs) = ranked_election(&IRV, 2);
+    assert_eq!(
+        build_with(&e, &cvrs, Method::Comparison, RiskFunction::KaplanMarkov)
+            .err()
+            .as_deref(),
+        Some(
+            "contest \"Mayor\" cannot be audited: it elects 2 by single transferable vote (STV); \
+             RAIRE's assertions audit single-winner IRV only"
+        )
+    );
+    let (e, cvrs) = ranked_election(&IRV, 1);
+    let polling = build_with(&e, &cvrs, Method::Polling, RiskFunction::KaplanMarkov);
+    assert!(
+        polling
+            .err()
+            .is_some_and(|m| m.contains("cannot be audited") && m.contains("--method comparison"))
+    );
+    let (e, cvrs) = ranked_election(&[(&[0, 1], 50), (&[1, 0], 50)], 1);
+    assert_eq!(
+        build_with(&e, &cvrs, Method::Comparison, RiskFunction::KaplanMarkov)
+            .err()
+            .as_deref(),
+        Some(
+            "contest \"Mayor\" cannot be audited: the IRV count is tied between A, B; a tie is \
+             settled by law, not by an audit"
+        )
+    );
+    // ALPHA and betting are comparison risk functions.
+    let (e, cvrs) = election(&[Some("Alice"), Some("Bob"), Some("Alice")]);
+    let r = build_audit(&AuditInputs {
+        election: &e,
+        cvrs: &cvrs,
+        manifest: &manifest(&[("b1", 3)]),
+        targets: &["Mayor".to_owned()],
+        risk_limit: 0.05,
+        method: Method::Polling,
+        risk_function: RiskFunction::Alpha,
+    });
+    assert!(r.is_err_and(|e| e.to_string().contains("polling audits use BRAVO")));
+}
+
+/// A measure needing two thirds: Yes `yes`, No `no`, then blanks.
+fn measure(yes: usize, no: usize, blank: usize) -> (Election, Vec<Card>) {
+    let mut e = Election::default();
+    let share = canvass_model::Fraction {
+        numerator: 2,
+        denominator: 3,
+    };
+    let m = e.intern_contest("m", "Mayor", ContestKind::Supermajority(share));
+    let y = e.contest_mut(m).intern_candidate("y", "Yes");
+    let n = e.contest_mut(m).intern_candidate("n", "No");
+    let cards = (0..yes + no + blank)
+        .map(|i| {
+            let mut c = Card::new(CardId::new(format!("c{i}")));
+            c.location.batch = Some(format!("b{}", i / 100 + 1));
+            c.location.position = Some(i as u64 % 100 + 1);
+            let marks = if i < yes {
+                vec![Mark::vote(Choice::Candidate(y))]
+            } else if i < yes + no {
+                vec![Mark::vote(Choice::Candidate(n))]
+            } else {
+                vec![]
+            };
+            c.contests.push(ContestVotes::new(m, marks));
+            c
+        })
+        .collect();
+    (e, cards)
+}
+
+#[test]
+fn a_supermajority_contest_is_audited_with_its_assorter() {
+    let (e, cvrs) = measure(800, 150, 50);
+    for rf in [
+        RiskFunction::KaplanMarkov,
+        RiskFunction::Alpha,
+        RiskFunction::Betting,
+    ] {
+        let (spec, cards) =
+            build_with(&e, &cvrs, Method::Comparison, rf).unwrap_or_else(|e| unreachable!("{e}"));
+        // V = 2·800 − 2·(2/3)·950 = 333.3 → 333 votes.
+        assert_eq!(spec.contests[0].min_margin(), 333);
+        assert_eq!(spec.contests[0].winners, [0]);
+        let (st, rounds) = run_audit(&spec, &cards, &|i| cards[i].votes[0].clone());
+        assert_eq!(
+            (st.state.clone(), rounds),
+            (ContestState::Confirmed, 1),
+            "{rf:?}"
+        );
+        // Paper with far fewer Yes votes: No 400 of 950 is only 58% Yes.
+        let truth = |i: usize| {
+            if (150..400).contains(&i) {
+                Selection::Votes(vec![1])
+            } else {
+                cards[i].votes[0].clone()
+            }
+        };
+        let (st, _) = run_audit(&spec, &cards, &truth);
+        let ContestState::HandCount(h) = &st.state else {
+            unreachable!("{rf:?}: {:?}", st.state)
+        };
+        assert!(h.winners.is_empty() && h.outcome_changed, "{rf:?}: {h:?}");
+    }
+    let (e, cvrs) = measure(600, 400, 0);
+    assert_eq!(
+        build_with(&e, &cvrs, Method::Comparison, RiskFunction::KaplanMarkov)
+            .err()
+            .as_deref(),
+        Some(
+            "contest \"Mayor\" cannot be audited: no candidate has more than 2/3 of the valid \
+             votes; auditing a failed supermajority is not supported"
+        )
+    );
+}
+
+#[test]
+fn alpha_and_betting_confirm_a_clean_plurality_audit() {
+    let votes: Vec<Option<&str>> = (0..1000)
+        .map(|i| Some(if i % 5 < 3 { "Alice" } else { "Bob" }))
+        .collect();
+    let (e, cvrs) = election(&votes);
+    for rf in [RiskFunction::Alpha, RiskFunction::Betting] {
+        let (spec, cards) =
+            build_with(&e, &cvrs, Method::Comparison, rf).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(spec.risk_function, rf);
+        let (st, rounds) = run_audit(&spec, &cards, &|i| cards[i].votes[0].clone());
+        assert_eq!(
+            (st.state.clone(), rounds),
+            (ContestState::Confirmed, 1),
+            "{rf:?}"
+        );
+        assert!(st.risk <= 0.05 && st.sample_size < 100, "{rf:?}: {st:?}");
+    }
 }
