@@ -15,7 +15,7 @@
 //!   up until the `(1 − p)` binomial quantile of winner votes attains the
 //!   threshold, and scale by `1/(p_w + p_ℓ)` for other votes.
 
-use crate::risk_error::RiskError;
+use crate::risk_error::{RiskError, check_alpha, contest_error};
 use statrs::distribution::{ContinuousCDF, Normal};
 use statrs::function::gamma::ln_gamma;
 use std::collections::BTreeMap;
@@ -85,24 +85,6 @@ pub struct SampleSizeOptions {
     /// True when the recommendation is a full hand count (tie, or a large
     /// election needing a quarter of its ballots).
     pub all_ballots: bool,
-}
-
-fn contest_error(reason: impl Into<String>) -> RiskError {
-    RiskError::Contest {
-        reason: reason.into(),
-    }
-}
-
-fn check_alpha(alpha: f64) -> Result<(), RiskError> {
-    if alpha > 0.0 && alpha < 1.0 {
-        Ok(())
-    } else {
-        Err(RiskError::Parameter {
-            name: "risk-limit",
-            value: alpha,
-            expected: "strictly between 0 and 1",
-        })
-    }
 }
 
 /// The checks every ballot-polling contest passes (BRAVO and Minerva alike):
@@ -205,9 +187,19 @@ impl BravoContest {
 
     /// `ln T` for one pair and a (cumulative) sample.
     fn ln_t(&self, pair: &Pair<'_>, sample: &BTreeMap<String, u64>) -> f64 {
+        self.ln_t_missing(pair, sample, 0)
+    }
+
+    /// `ln T` for one pair when `missing` further cards count as a vote for
+    /// the loser (cards not found: the worst case, Bañuelos & Stark 2012).
+    fn ln_t_missing(&self, pair: &Pair<'_>, sample: &BTreeMap<String, u64>, missing: u64) -> f64 {
         let s = pair.v_w as f64 / (pair.v_w + pair.v_l) as f64;
         let n_w = sample.get(pair.winner).copied().unwrap_or(0);
-        let n_l = sample.get(pair.loser).copied().unwrap_or(0);
+        let n_l = sample
+            .get(pair.loser)
+            .copied()
+            .unwrap_or(0)
+            .saturating_add(missing);
         let mut ln_t = 0.0;
         // BRAVO: each winner vote multiplies T by s/½, each loser vote by (1 − s)/½
         if n_w > 0 {
@@ -226,29 +218,41 @@ impl BravoContest {
     /// The risk of a (cumulative, all rounds) sample of votes per candidate.
     pub fn risk(&self, sample: &BTreeMap<String, u64>, alpha: f64) -> Result<BravoRisk, RiskError> {
         check_alpha(alpha)?;
-        self.check_sample(sample)?;
         let drawn: u64 = sample.values().sum();
+        // Arlo: a sample with as many votes as ballots is a full hand count
         let full_count = drawn >= self.ballots;
+        let mut pairs = self.pair_risks(sample, 0)?;
         let mut confirmed = true;
-        let pairs = self
+        for pair in &mut pairs {
+            if full_count {
+                pair.p_value = 0.0;
+            }
+            confirmed &= pair.p_value <= alpha;
+        }
+        Ok(BravoRisk { pairs, confirmed })
+    }
+
+    /// Every winner–loser pair's p-value `min(1, 1/T)` for a sample of votes
+    /// per candidate plus `missing` cards that count as a vote for every
+    /// loser (cards that cannot be found, or whose paper lacks the contest).
+    /// No full-hand-count shortcut: the caller knows whether the sample is
+    /// every card (votes do not say so in a vote-for-N contest).
+    pub fn pair_risks(
+        &self,
+        sample: &BTreeMap<String, u64>,
+        missing: u64,
+    ) -> Result<Vec<PairRisk>, RiskError> {
+        self.check_sample(sample)?;
+        Ok(self
             .pairs()
             .iter()
-            .map(|pair| {
-                let p_value = if full_count {
-                    0.0
-                } else {
-                    // p = min(1, 1/T)
-                    (-self.ln_t(pair, sample)).exp().min(1.0)
-                };
-                confirmed &= p_value <= alpha;
-                PairRisk {
-                    winner: pair.winner.to_owned(),
-                    loser: pair.loser.to_owned(),
-                    p_value,
-                }
+            .map(|pair| PairRisk {
+                winner: pair.winner.to_owned(),
+                loser: pair.loser.to_owned(),
+                // p = min(1, 1/T)
+                p_value: (-self.ln_t_missing(pair, sample, missing)).exp().min(1.0),
             })
-            .collect();
-        Ok(BravoRisk { pairs, confirmed })
+            .collect())
     }
 
     fn share(&self, votes: u64) -> f64 {
@@ -527,4 +531,56 @@ pub fn binomial_ppf(q: f64, n: u64, p: f64) -> u64 {
         }
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+        pairs.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect()
+    }
+
+    // PUBLISHED.md §5b: Arlo test1 round-1 risk {72, 47} of {600, 400} ≈ 0.07;
+    // and hand-worked values: s_w = 0.6, one winner vote gives T = 1.2.
+    #[test]
+    fn pair_risks_count_missing_cards_against_every_loser() {
+        let c = BravoContest::new(1000, vec![("a".into(), 600), ("b".into(), 400)], 1)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let p = |s: &[(&str, u64)], missing| {
+            c.pair_risks(&sample(s), missing)
+                .unwrap_or_else(|e| unreachable!("{e}"))[0]
+                .p_value
+        };
+        assert!((p(&[("a", 72), ("b", 47)], 0) - 0.07).abs() < 0.005);
+        assert!((p(&[("a", 1)], 0) - 1.0 / 1.2).abs() < 1e-15);
+        // A missing card is a loser vote: T = 1.2² · 0.8 = 1.152.
+        assert!((p(&[("a", 2)], 1) - 1.0 / 1.152).abs() < 1e-15);
+        assert_eq!(p(&[("a", 72), ("b", 47)], 3), p(&[("a", 72), ("b", 50)], 0));
+        // Three candidates: the missing card counts against both losers.
+        let c3 = BravoContest::new(
+            100,
+            vec![("a".into(), 50), ("b".into(), 30), ("c".into(), 20)],
+            1,
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        let r = c3
+            .pair_risks(&sample(&[("a", 10)]), 2)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let with = |l: &str, n_l: u64| {
+            c3.pair_risks(&sample(&[("a", 10), (l, n_l)]), 0)
+                .unwrap_or_else(|e| unreachable!("{e}"))
+        };
+        assert_eq!(r[0].p_value, with("b", 2)[0].p_value);
+        assert_eq!(r[1].p_value, with("c", 2)[1].p_value);
+        // A landslide pair (no loser votes reported) never fails; a tie never confirms.
+        let tie = BravoContest::new(800, vec![("a".into(), 400), ("b".into(), 400)], 1)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(
+            tie.pair_risks(&sample(&[("a", 100)]), 0)
+                .unwrap_or_else(|e| unreachable!("{e}"))[0]
+                .p_value,
+            1.0
+        );
+    }
 }

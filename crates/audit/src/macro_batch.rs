@@ -101,13 +101,7 @@ impl MacroContest {
         draws: &[(usize, &BatchVotes)],
         alpha: f64,
     ) -> Result<(f64, bool), RiskError> {
-        if !(alpha > 0.0 && alpha < 1.0) {
-            return Err(RiskError::Parameter {
-                name: "risk-limit",
-                value: alpha,
-                expected: "strictly between 0 and 1",
-            });
-        }
+        crate::risk_error::check_alpha(alpha)?;
         let total = self.total_error_bound(reported);
         if !total.is_finite() {
             return Ok((1.0, false)); // a tied pair: only a full count will do

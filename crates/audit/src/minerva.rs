@@ -36,7 +36,7 @@
 mod binomial;
 
 use crate::bravo::{PairRisk, SizeOption};
-use crate::risk_error::RiskError;
+use crate::risk_error::{RiskError, check_alpha, check_unit, contest_error};
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::collections::BTreeMap;
 
@@ -123,36 +123,6 @@ pub struct MinervaSizes {
     pub quantiles: Vec<SizeOption>,
     /// True when the recommendation is a full hand count (a tie).
     pub all_ballots: bool,
-}
-
-fn contest_error(reason: impl Into<String>) -> RiskError {
-    RiskError::Contest {
-        reason: reason.into(),
-    }
-}
-
-fn check_alpha(alpha: f64) -> Result<(), RiskError> {
-    if alpha > 0.0 && alpha < 1.0 {
-        Ok(())
-    } else {
-        Err(RiskError::Parameter {
-            name: "risk-limit",
-            value: alpha,
-            expected: "strictly between 0 and 1",
-        })
-    }
-}
-
-fn check_quant(quant: f64) -> Result<(), RiskError> {
-    if quant > 0.0 && quant < 1.0 {
-        Ok(())
-    } else {
-        Err(RiskError::Parameter {
-            name: "stopping-probability",
-            value: quant,
-            expected: "strictly between 0 and 1",
-        })
-    }
 }
 
 /// The declared winners and losers (athena `Contest.find_winners`): every
@@ -250,7 +220,7 @@ impl MinervaContest {
     pub fn first_round_sizes(&self, alpha: f64, quants: &[f64]) -> Result<MinervaSizes, RiskError> {
         check_alpha(alpha)?;
         for &q in quants {
-            check_quant(q)?;
+            check_unit("stopping-probability", q)?;
         }
         if let Some(fixed) = self.landslide_fixed() {
             return fixed.first_round_sizes(alpha, quants);
@@ -474,7 +444,7 @@ pub fn pair_first_round_size_with_threshold(
     threshold: f64,
 ) -> Result<u64, RiskError> {
     check_alpha(alpha)?;
-    check_quant(quant)?;
+    check_unit("stopping-probability", quant)?;
     if !(margin > 0.0 && margin < 1.0) {
         return Err(RiskError::Parameter {
             name: "margin",

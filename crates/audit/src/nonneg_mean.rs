@@ -471,6 +471,24 @@ impl Martingale {
         }
     }
 
+    /// The factor of a bounded test (ALPHA, betting) for null mean `m_j`:
+    /// `factor()` unless the null is impossible (`m_j < 0`: `T = ∞` from now
+    /// on), certainly true (`m_j > u`: `T = 0` from now on), or `m_j` is 0 or
+    /// `u` (SHANGRLA ignores the draw).
+    fn bounded_factor(&mut self, m: f64, u: f64, factor: impl FnOnce() -> f64) -> f64 {
+        if m < 0.0 {
+            self.null_impossible = true;
+            1.0
+        } else if m > u {
+            self.null_certain = true;
+            1.0
+        } else if m.abs() <= ATOL || (u - m).abs() <= ATOL + RTOL * m.abs() {
+            1.0
+        } else {
+            factor()
+        }
+    }
+
     /// Takes draw `x_j` and returns `T_j`.
     pub fn push(&mut self, x: f64) -> Result<f64, RiskError> {
         let Population {
@@ -498,37 +516,18 @@ impl Martingale {
             });
         }
         let m = self.null_mean_next(t);
-        let factor = match &self.test.function {
+        let function = self.test.function;
+        let factor = match &function {
             RiskFunction::Alpha(estimator) => {
                 let eta = self.eta_next(estimator, m);
-                if m < 0.0 {
-                    self.null_impossible = true;
-                    1.0
-                } else if m > u {
-                    self.null_certain = true;
-                    1.0
-                } else if m.abs() <= ATOL || (u - m).abs() <= ATOL + RTOL * m.abs() {
-                    1.0 // SHANGRLA: ignore a draw when m_j is 0 or u
-                } else {
-                    // ALPHA §2.2: T_j = T_{j−1} (x_j η_j/m_j + (u − x_j)(u − η_j)/(u − m_j)) / u
-                    (x * eta / m + (u - x) * (u - eta) / (u - m)) / u
-                }
+                // ALPHA §2.2: T_j = T_{j−1} (x_j η_j/m_j + (u − x_j)(u − η_j)/(u − m_j)) / u
+                self.bounded_factor(m, u, || (x * eta / m + (u - x) * (u - eta) / (u - m)) / u)
             }
             RiskFunction::Betting(bet) => {
                 let lambda = self.lambda_next(bet, m);
-                if m < 0.0 {
-                    self.null_impossible = true;
-                    1.0
-                } else if m > u {
-                    self.null_certain = true;
-                    1.0
-                } else if m.abs() <= ATOL || (u - m).abs() <= ATOL + RTOL * m.abs() {
-                    1.0
-                } else {
-                    // Waudby-Smith & Ramdas (2023) eq. (5) (the capital process):
-                    // K_j = K_{j−1} (1 + λ_j (x_j − m_j))
-                    1.0 + lambda * (x - m)
-                }
+                // Waudby-Smith & Ramdas (2023) eq. (5) (the capital process):
+                // K_j = K_{j−1} (1 + λ_j (x_j − m_j))
+                self.bounded_factor(m, u, || 1.0 + lambda * (x - m))
             }
             // Kaplan–Markov (SHANGRLA §3.5): T_j = Π (x_i + g)/(t + g)
             RiskFunction::KaplanMarkov { g } => (x + g) / (t + g),

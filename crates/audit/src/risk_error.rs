@@ -60,3 +60,29 @@ pub enum RiskError {
         card: String,
     },
 }
+
+/// A [`RiskError::Contest`] with this reason.
+pub(crate) fn contest_error(reason: impl Into<String>) -> RiskError {
+    RiskError::Contest {
+        reason: reason.into(),
+    }
+}
+
+/// Checks that the parameter `name` (a risk limit, a probability) is strictly
+/// between 0 and 1.
+pub(crate) fn check_unit(name: &'static str, value: f64) -> Result<(), RiskError> {
+    if value > 0.0 && value < 1.0 {
+        Ok(())
+    } else {
+        Err(RiskError::Parameter {
+            name,
+            value,
+            expected: "strictly between 0 and 1",
+        })
+    }
+}
+
+/// Checks that a risk limit is strictly between 0 and 1.
+pub(crate) fn check_alpha(alpha: f64) -> Result<(), RiskError> {
+    check_unit("risk-limit", alpha)
+}

@@ -13,13 +13,7 @@ use crate::risk_error::RiskError;
 /// The first `n` at which the test, fed the pilot values repeated in order,
 /// reaches a p-value at most `alpha`; `N` if it never does.
 pub fn sample_size(test: &NonnegMean, pilot: &[f64], alpha: f64) -> Result<u64, RiskError> {
-    if !(alpha > 0.0 && alpha < 1.0) {
-        return Err(RiskError::Parameter {
-            name: "risk-limit",
-            value: alpha,
-            expected: "strictly between 0 and 1",
-        });
-    }
+    crate::risk_error::check_alpha(alpha)?;
     let n = test
         .population
         .size

@@ -145,13 +145,7 @@ impl ComparisonContest {
         alpha: f64,
         observed: Option<(Discrepancies, u64)>,
     ) -> Result<u64, RiskError> {
-        if !(alpha > 0.0 && alpha < 1.0) {
-            return Err(RiskError::Parameter {
-                name: "risk-limit",
-                value: alpha,
-                expected: "strictly between 0 and 1",
-            });
-        }
+        crate::risk_error::check_alpha(alpha)?;
         let g = self.gamma;
         let sampled = observed.map_or(0, |(_, n)| n);
         let (r1, r2, s1, s2) = match observed {

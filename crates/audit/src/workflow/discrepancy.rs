@@ -124,32 +124,6 @@ pub(super) fn differs(cvr: Option<&Selection>, paper: Option<&Selection>) -> boo
     }
 }
 
-/// What a sampled card counts for in a polling audit of the pair (w, l):
-/// `(1, 0)` a vote for the winner, `(0, 1)` for the loser, `(0, 0)` neither.
-/// A missing card, or a paper without a contest the CVR says it holds, counts
-/// for the loser.
-pub fn polling_vote(
-    cvr_has_contest: bool,
-    paper: Option<&Selection>,
-    w: usize,
-    l: usize,
-) -> (u64, u64) {
-    match paper {
-        None => (0, 1),
-        Some(Selection::Absent) if cvr_has_contest => (0, 1),
-        Some(s) => {
-            let (a, b) = (s.vote_for(w), s.vote_for(l));
-            if a > b {
-                (1, 0)
-            } else if b > a {
-                (0, 1)
-            } else {
-                (0, 0)
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,15 +198,5 @@ mod tests {
         check(Option::None, Some(Absent), None, 0.0);
         check(Option::None, Some(v(1)), OneVoteOver, 1.0);
         check(Option::None, Some(v(0)), OneVoteUnder, -20.0 / 60.0);
-    }
-
-    #[test]
-    fn polling_votes() {
-        assert_eq!(polling_vote(true, Some(&v(0)), 0, 1), (1, 0));
-        assert_eq!(polling_vote(true, Some(&v(1)), 0, 1), (0, 1));
-        assert_eq!(polling_vote(true, Some(&v(2)), 0, 1), (0, 0));
-        assert_eq!(polling_vote(true, None, 0, 1), (0, 1));
-        assert_eq!(polling_vote(true, Some(&Selection::Absent), 0, 1), (0, 1));
-        assert_eq!(polling_vote(false, Some(&Selection::Absent), 0, 1), (0, 0));
     }
 }

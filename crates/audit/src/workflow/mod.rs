@@ -34,12 +34,11 @@ mod error;
 mod mvr;
 mod round;
 mod spec;
-mod stats;
 #[cfg(test)]
 mod tests;
 
 pub use assertions::{AssertionKind, ContestAssertion};
-pub use discrepancy::{Comparison, Discrepancy, Paper, compare, polling_vote};
+pub use discrepancy::{Comparison, Discrepancy, Paper, compare};
 pub use error::WorkflowError;
 pub use mvr::{CardIndex, MvrBook, MvrRow, interpret};
 pub use round::{
@@ -51,4 +50,3 @@ pub use spec::{
     AuditCard, AuditInputs, AuditSpec, BatchSpec, ContestRule, ContestSpec, IrvAssertion, Method,
     RESERVED, RiskFunction, Selection, build_audit, ranking_of, selection_of, winners,
 };
-pub use stats::bravo_risk;

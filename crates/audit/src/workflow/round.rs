@@ -15,13 +15,12 @@
 //! through a round is valid (both risks are sequential tests).
 
 use super::assertions::ContestAssertion;
-use super::discrepancy::{Comparison, Discrepancy, Paper, classify, differs, polling_vote};
+use super::discrepancy::{Comparison, Discrepancy, Paper, classify, differs};
 use super::error::WorkflowError;
 use super::spec::{
     AuditCard, AuditSpec, ContestRule, ContestSpec, Method, RiskFunction, Selection, winners,
 };
-use super::stats;
-use crate::bravo::bravo_sample_size;
+use crate::bravo::{BravoContest, PairRisk, bravo_sample_size};
 use crate::nonneg_mean::{Bet, Estimator, NonnegMean, Population, ShrinkTrunc};
 use crate::sample_size::sample_size;
 use crate::sampler::rivest::{RivestSampler, arlo_ballot_id};
@@ -453,26 +452,31 @@ fn evaluate_contest(
     }
     let n_recorded = recorded.len() as u64;
     let alpha = spec.risk_limit;
-    let pair_counts = |w: usize, l: usize| -> (u64, u64) {
-        recorded.iter().fold((0, 0), |acc, (card, mvr)| {
-            let has = !card.is_phantom() && card.in_universe(ci);
-            let (a, b) = polling_vote(has, *mvr, w, l);
-            (acc.0 + a, acc.1 + b)
+    // Polling: votes on paper per candidate, and the cards that count as a
+    // vote for every loser (not found, or the paper lacks a contest its CVR holds).
+    let missing = recorded
+        .iter()
+        .filter(|(card, mvr)| match mvr {
+            None => true,
+            Some(Selection::Absent) => !card.is_phantom() && card.in_universe(ci),
+            Some(_) => false,
         })
+        .count() as u64;
+    let bravo = polling_contest(contest);
+    let pair_risks = |bravo: &BravoContest| -> Vec<PairRisk> {
+        bravo.pair_risks(&sample_votes, missing).unwrap_or_default()
     };
     let risk = match (spec.method, spec.risk_function) {
         (Method::Comparison, RiskFunction::KaplanMarkov) => comparison_risk(contest, &taints),
         (Method::Comparison, rf) => assertion_risks(rf, contest, &assertions, &overs)
             .into_iter()
             .fold(0.0f64, f64::max),
-        (Method::Polling, _) => contest
-            .pairs()
-            .iter()
-            .map(|&(w, l, _)| {
-                let (a, b) = pair_counts(w, l);
-                stats::bravo_risk(contest.votes(w), contest.votes(l), a, b)
-            })
-            .fold(0.0f64, f64::max),
+        (Method::Polling, _) => bravo.as_ref().map_or(1.0, |b| {
+            pair_risks(b)
+                .iter()
+                .map(|p| p.p_value)
+                .fold(0.0f64, f64::max)
+        }),
     };
     let whole = size >= contest.universe && contest.universe > 0;
     let complete = n_recorded >= size;
@@ -495,20 +499,38 @@ fn evaluate_contest(
             (Method::Comparison, rf) => {
                 assertion_size(rf, alpha, contest, &assertions, Some(&overs))
             }
-            (Method::Polling, _) => contest
-                .pairs()
-                .iter()
-                .map(|&(w, l, _)| {
-                    let seen = pair_counts(w, l);
-                    if stats::bravo_risk(contest.votes(w), contest.votes(l), seen.0, seen.1)
-                        <= alpha
-                    {
-                        return 0;
-                    }
-                    polling_size(alpha, contest, w, l, size, seen)
-                })
-                .max()
-                .unwrap_or(contest.universe),
+            (Method::Polling, _) => match &bravo {
+                Some(b) => {
+                    let risks = pair_risks(b);
+                    contest
+                        .pairs()
+                        .iter()
+                        .map(|&(w, l, _)| {
+                            let (wn, ln) = (contest.names(&[w]), contest.names(&[l]));
+                            let confirmed = risks.iter().any(|p| {
+                                wn.first() == Some(&p.winner)
+                                    && ln.first() == Some(&p.loser)
+                                    && p.p_value <= alpha
+                            });
+                            if confirmed {
+                                return 0;
+                            }
+                            let vote = |i: usize| {
+                                contest
+                                    .names(&[i])
+                                    .first()
+                                    .and_then(|n| sample_votes.get(n))
+                                    .copied()
+                                    .unwrap_or(0)
+                            };
+                            let seen = (vote(w), vote(l) + missing);
+                            polling_size(alpha, contest, w, l, size, seen)
+                        })
+                        .max()
+                        .unwrap_or(contest.universe)
+                }
+                None => contest.universe,
+            },
         };
         // Always grow: the formulas give more than `size` whenever the risk is
         // above the limit, but rounding must never stall an audit.
@@ -730,6 +752,18 @@ fn assertion_size(
         .max()
         .unwrap_or(n)
         .min(n)
+}
+
+/// The contest as `crate::bravo` sees it: reported votes over the universe;
+/// `None` when BRAVO cannot audit it (e.g. no loser).
+fn polling_contest(contest: &ContestSpec) -> Option<BravoContest> {
+    let tallies = contest
+        .candidates
+        .iter()
+        .cloned()
+        .zip(contest.reported.iter().copied())
+        .collect();
+    BravoContest::new(contest.universe, tallies, contest.seats as usize).ok()
 }
 
 fn hand_count(

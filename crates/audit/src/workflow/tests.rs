@@ -376,6 +376,12 @@ fn build_with(
     .map_err(|e| e.to_string())
 }
 
+const EVERY_RISK_FUNCTION: [RiskFunction; 3] = [
+    RiskFunction::KaplanMarkov,
+    RiskFunction::Alpha,
+    RiskFunction::Betting,
+];
+
 /// First preferences A 400, B 350, C 250; C's ballots go 150 to A and 100
 /// to B, so A wins 550 to 450 after C is eliminated.
 const IRV: [(&[u32], usize); 5] = [
@@ -414,11 +420,7 @@ fn run_audit(
 #[test]
 fn an_irv_contest_is_audited_through_raire_assertions() {
     let (e, cvrs) = ranked_election(&IRV, 1);
-    for rf in [
-        RiskFunction::KaplanMarkov,
-        RiskFunction::Alpha,
-        RiskFunction::Betting,
-    ] {
+    for rf in EVERY_RISK_FUNCTION {
         let (spec, cards) =
             build_with(&e, &cvrs, Method::Comparison, rf).unwrap_or_else(|e| unreachable!("{e}"));
         let mayor = &spec.contests[0];
@@ -576,11 +578,7 @@ fn measure(yes: usize, no: usize, blank: usize) -> (Election, Vec<Card>) {
 #[test]
 fn a_supermajority_contest_is_audited_with_its_assorter() {
     let (e, cvrs) = measure(800, 150, 50);
-    for rf in [
-        RiskFunction::KaplanMarkov,
-        RiskFunction::Alpha,
-        RiskFunction::Betting,
-    ] {
+    for rf in EVERY_RISK_FUNCTION {
         let (spec, cards) =
             build_with(&e, &cvrs, Method::Comparison, rf).unwrap_or_else(|e| unreachable!("{e}"));
         // V = 2·800 − 2·(2/3)·950 = 333.3 → 333 votes.
