@@ -1,11 +1,12 @@
-//! Timing harness for `bench/risk.sh` (release build). Writes the 100k-value
+//! Timing harness for `bench/risk.sh` (release build; the 300 × 1,000
+//! simulation is `bench/simulate.sh`). Writes the 100k-value
 //! sample it measures to `OUT_DIR/values.txt` so the numpy reference can
 //! compute the same p-value, and prints its figures as one JSON line.
 //!
 //! Usage: `risk_bench OUT_DIR`
 
 use canvass_audit::nonneg_mean::{Estimator, NonnegMean, Population, RiskFunction, ShrinkTrunc};
-use canvass_audit::simulate::{Simulation, SplitMix64, sample_sizes};
+use canvass_audit::simulate::SplitMix64;
 use canvass_audit::supersimple::{ComparisonContest, GAMMA};
 use std::io::Write;
 use std::time::Instant;
@@ -56,28 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let risk_s = median(times);
 
-    // 2. 300 contests x 1,000 simulated comparison audits (ALPHA shrink-trunc)
-    let contests: Vec<Simulation> = (0..300)
-        .map(|i| {
-            let margin = 0.02 + 0.3 * i as f64 / 300.0;
-            let upper = 2.0 / (2.0 - margin);
-            Simulation::comparison(
-                margin,
-                Some(100_000),
-                0.001,
-                0.0001,
-                RiskFunction::Alpha(Estimator::ShrinkTrunc(ShrinkTrunc {
-                    eta: 0.99 * upper,
-                    ..ShrinkTrunc::defaults(upper)
-                })),
-            )
-        })
-        .collect();
-    let start = Instant::now();
-    let sizes = sample_sizes(&contests, 0.05, 1000, 0.9, 7)?;
-    let sim_s = start.elapsed().as_secs_f64();
-
-    // 3. Kaplan–Markov initial sample size (the contest rlacalc computes)
+    // 2. Kaplan–Markov initial sample size (the contest rlacalc computes)
     let contest = ComparisonContest::from_tallies(100_000, &[60_000, 40_000], 1, GAMMA)?;
     let reps = 100_000;
     let start = Instant::now();
@@ -88,10 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let km_s = start.elapsed().as_secs_f64() / reps as f64;
 
     println!(
-        "{{\"risk_100k_s\":{risk_s},\"p_value\":{p_value},\"sim_300x1000_s\":{sim_s},\"sim_first\":{},\"sim_last\":{},\"km_size\":{km},\"km_size_s\":{km_s},\"threads\":{}}}",
-        sizes.first().copied().unwrap_or(0),
-        sizes.last().copied().unwrap_or(0),
-        rayon::current_num_threads()
+        "{{\"risk_100k_s\":{risk_s},\"p_value\":{p_value},\"km_size\":{km},\"km_size_s\":{km_s}}}"
     );
     Ok(())
 }
