@@ -25,6 +25,7 @@ use crate::nonneg_mean::{Bet, Estimator, NonnegMean, Population, ShrinkTrunc};
 use crate::sample_size::sample_size;
 use crate::sampler::rivest::{RivestSampler, arlo_ballot_id};
 use crate::supersimple::{ComparisonContest, Discrepancies, GAMMA, SampledBallot};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,15 +46,17 @@ pub struct TicketOrder {
 /// `(batch, position)` under `seed`.
 pub fn order_cards(spec: &AuditSpec, cards: &[AuditCard], seed: &str) -> TicketOrder {
     let sampler = RivestSampler::new(seed);
+    // Hashed in parallel; `collect` keeps manifest order, so the result does
+    // not depend on the number of threads.
     let tickets: Vec<String> = cards
-        .iter()
+        .par_iter()
         .map(|c| {
             let ticket = sampler.first_ticket(&arlo_ballot_id(&c.batch, c.position));
             ticket.as_str().trim_start_matches("0.").to_owned()
         })
         .collect();
     let mut all: Vec<usize> = (0..cards.len()).collect();
-    all.sort_by(|&a, &b| tickets.get(a).cmp(&tickets.get(b)).then(a.cmp(&b)));
+    all.par_sort_unstable_by(|&a, &b| tickets.get(a).cmp(&tickets.get(b)).then(a.cmp(&b)));
     let by_contest = (0..spec.contests.len())
         .map(|ci| {
             all.iter()

@@ -157,7 +157,7 @@ impl ContestSpec {
     }
 
     /// The smallest reported margin of the contest's assertions, in votes
-    /// (see [`super::assertions`]; 0 when a loser ties a winner: the contest
+    /// (see [`ContestSpec::assertions`]; 0 when a loser ties a winner: the contest
     /// then cannot be confirmed by sampling).
     pub fn min_margin(&self) -> i64 {
         self.assertions()
