@@ -16,6 +16,7 @@ Run by bench/samplers.sh inside its venv:
 import hashlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -38,11 +39,28 @@ def write_ids(path, n):
             f.write("".join(ballot_id(i) + "\n" for i in range(start, min(n, start + 100_000))))
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_ours(binary, args, out_path):
-    t = time.perf_counter()
+    """(wall, cpu) seconds of one `canvass sample` run."""
+    t, c = time.perf_counter(), children_cpu()
     with open(out_path, "w") as out:
         subprocess.run([binary, "sample", *args], stdout=out, check=True)
-    return time.perf_counter() - t
+    return time.perf_counter() - t, children_cpu() - c
+
+
+class Ref:
+    """Times a block of reference Python code: wall and this process's CPU."""
+
+    def __enter__(self):
+        self.t, self.c = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.time = (time.perf_counter() - self.t, time.process_time() - self.c)
 
 
 def rows(path):
@@ -65,12 +83,12 @@ def bench_rivest(binary, work, table):
     # Calibrate the reference, then run it for about 30 s.
     def ref(n):
         ids = [ballot_id(i) for i in range(n)]
-        t = time.perf_counter()
-        res = list(cs.sampler(ids, seed=SEED, with_replacement=False, output="tuple", digits=9))
-        return time.perf_counter() - t, res
+        with Ref() as r:
+            res = list(cs.sampler(ids, seed=SEED, with_replacement=False, output="tuple", digits=9))
+        return r.time, res
 
     t_small, _ = ref(20_000)
-    n_ref = max(20_000, min(N_RIVEST, int(20_000 * 30 / t_small)))
+    n_ref = max(20_000, min(N_RIVEST, int(20_000 * 30 / t_small[1])))
     t_ref, ref_rows = ref(n_ref)
 
     sub_path = os.path.join(work, "ids_ref.txt")
@@ -82,16 +100,17 @@ def bench_rivest(binary, work, table):
     agree = ours == [tuple(r) for r in ref_rows]
 
     # With replacement, 2000 draws from the same subset.
-    t = time.perf_counter()
-    ref_wr = list(cs.sampler([ballot_id(i) for i in range(n_ref)], seed=SEED,
-                             with_replacement=True, take=2000, output="tuple", digits=18))
-    t_ref_wr = time.perf_counter() - t
+    wr_ids = [ballot_id(i) for i in range(n_ref)]
+    with Ref() as r:
+        ref_wr = list(cs.sampler(wr_ids, seed=SEED,
+                                 with_replacement=True, take=2000, output="tuple", digits=18))
+    t_ref_wr = r.time
     run_ours(binary, ["--method", "rivest", "--seed", SEED, "--ids", sub_path, "--count", "2000",
                       "--with-replacement", "--digits", "18", "--json"], sub_out)
     agree_wr = [(r["ticket"], r["id"], r["generation"]) for r in rows(sub_out)] == \
         [tuple(r) for r in ref_wr]
 
-    scaled = t_ref * N_RIVEST / n_ref
+    scaled = tuple(x * N_RIVEST / n_ref for x in t_ref)
     table.append((f"rivest tickets, 10M ids, all drawn (ours) vs {n_ref:,} ids (reference, "
                   f"scaled x{N_RIVEST / n_ref:.1f} to 10M)", t_all, scaled, agree))
     table.append(("rivest tickets, 10M ids, first 1000 drawn (ours)", t_few, None, None))
@@ -108,11 +127,11 @@ def bench_crypto(binary, work, table):
     out = os.path.join(work, "crypto1M.json")
     t_ours = run_ours(binary, ["--method", "cryptorandom", "--seed", SEED, "--ids", ids_path,
                                "--json"], out)
-    t = time.perf_counter()
-    prng = SHA256(SEED)
-    nums = [int_from_hash(prng.nextRandom()) for _ in range(N_CRYPTO)]
-    ref = sorted(((f"{n:064x}", ballot_id(i)) for i, n in enumerate(nums)))
-    t_ref = time.perf_counter() - t
+    with Ref() as r:
+        prng = SHA256(SEED)
+        nums = [int_from_hash(prng.nextRandom()) for _ in range(N_CRYPTO)]
+        ref = sorted(((f"{n:064x}", ballot_id(i)) for i, n in enumerate(nums)))
+    t_ref = r.time
     ours = [(r["sample_num"], r["id"]) for r in rows(out)]
     table.append(("cryptorandom sample numbers, 1M ids, sorted", t_ours, t_ref, ours == ref))
 
@@ -136,9 +155,9 @@ def bench_counter(binary, work, table):
         flag = ["--with-replacement"] if wr else []
         t_ours = run_ours(binary, ["--method", "sha256-counter", "--seed", SEED, "--range",
                                    "1..10000000", "--count", str(count), "--json", *flag], out)
-        t = time.perf_counter()
-        ref = colorado(SEED, 1, 10_000_000, count, wr)
-        t_ref = time.perf_counter() - t
+        with Ref() as r:
+            ref = colorado(SEED, 1, 10_000_000, count, wr)
+        t_ref = r.time
         agree = [r["value"] for r in rows(out)] == ref
         how = "with" if wr else "without"
         table.append((f"sha256-counter, {count:,} draws {how} replacement "
@@ -154,11 +173,13 @@ def main():
             bench(binary, work, table)
         except ImportError as e:
             table.append((f"{bench.__name__}: reference package missing ({e})", None, None, None))
-    fmt = lambda t: "-" if t is None else f"{t:9.2f}"
-    print(f"\n{'job':<100} {'ours s':>9} {'ref s':>9} {'ratio':>7}  agree")
+    fmt = lambda t: "-" if t is None else f"{t[0]:.2f}/{t[1]:.2f}"
+    ratio = lambda a, b, k: f"{b[k] / a[k]:.1f}" if a and b and a[k] > 0 else "-"
+    print(f"\n{'job':<100} {'ours wall/cpu s':>16} {'ref wall/cpu s':>16} "
+          f"{'ratio wall':>10} {'ratio cpu':>9}  agree")
     for name, ours, ref, agree in table:
-        ratio = f"{ref / ours:7.1f}" if ours and ref else "      -"
-        print(f"{name:<100} {fmt(ours):>9} {fmt(ref):>9} {ratio}  {'-' if agree is None else agree}")
+        print(f"{name:<100} {fmt(ours):>16} {fmt(ref):>16} {ratio(ours, ref, 0):>10} "
+              f"{ratio(ours, ref, 1):>9}  {'-' if agree is None else agree}")
 
 
 if __name__ == "__main__":
