@@ -366,6 +366,7 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
         targets: &targets,
         risk_limit: published.risk_limit,
         method: published.method,
+        risk_function: published.risk_function,
     }) {
         Ok(x) => x,
         Err(e) => {
