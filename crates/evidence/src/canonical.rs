@@ -13,10 +13,13 @@
 //!   exactly; such values must be strings. Fractional numbers that arrive in
 //!   foreign JSON are still written as RFC 8785 requires.
 //! - [`encode_card`] writes a [`Card`] as canonical JSON in a fixed layout
-//!   (`canvass.card.v1`, described there), which is the Merkle leaf of the
-//!   CVR commitment.
+//!   (`canvass.card.v1`, described there): the readable form of a card.
+//! - [`encode_card_leaf`] writes a [`Card`] in the compact binary layout
+//!   `canvass.card.v2` (`docs/CANONICAL.md`), which is the Merkle leaf of
+//!   the CVR commitment.
 
 use crate::EvidenceError;
+pub use crate::card_leaf::{CARD_LEAF_ENCODING, CardLeafEncoder, encode_card_leaf, write_uvarint};
 use canvass_model::{Card, Choice, ContestVotes, Election, Mark};
 use serde::Serialize;
 use serde_json::Value;
@@ -26,7 +29,8 @@ use std::cmp::Ordering;
 /// ones: 2^53 − 1 (RFC 7493 §2.2).
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
-/// The `type` member of every canonical card: names the layout below.
+/// The `type` member of every readable canonical card (JSON): names the
+/// layout of [`encode_card`]. The commitment's leaf is [`CARD_LEAF_ENCODING`].
 pub const CARD_ENCODING: &str = "canvass.card.v1";
 
 /// Serialize any value with serde, then write it as RFC 8785 canonical JSON.
@@ -277,7 +281,8 @@ pub fn write_string(s: &str, out: &mut Vec<u8>) {
 }
 
 /// Write `card` as canonical JSON into `out` (which is cleared first): the
-/// leaf of the CVR commitment. The layout, `canvass.card.v1`, is an RFC 8785
+/// readable canonical card (the commitment's leaf is the binary
+/// [`encode_card_leaf`] of the same fields). The layout, `canvass.card.v1`, is an RFC 8785
 /// object whose members are, in canonical order:
 ///
 /// | member | value |

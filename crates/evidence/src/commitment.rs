@@ -1,5 +1,5 @@
-//! The CVR commitment: every card's canonical encoding
-//! ([`crate::canonical::encode_card`]) is a leaf of an RFC 9162 Merkle tree,
+//! The CVR commitment: every card's canonical binary encoding
+//! ([`crate::canonical::encode_card_leaf`], `canvass.card.v2`) is a leaf of an RFC 9162 Merkle tree,
 //! in the order the cards were read; the root commits to all of them before
 //! the audit's random seed is drawn.
 //!
@@ -10,7 +10,7 @@
 //! wanted; otherwise memory stays flat.
 
 use crate::EvidenceError;
-use crate::canonical::{CARD_ENCODING, canonical_json, encode_card};
+use crate::canonical::{CARD_LEAF_ENCODING, CardLeafEncoder, canonical_json};
 use crate::inclusion_proof::InclusionProof;
 use crate::merkle::{Frontier, Hash, MerkleTree, leaf_hash, root_of};
 use canvass_model::{Card, Election};
@@ -22,10 +22,10 @@ use std::io::Read;
 /// How many cards are encoded and hashed together on all cores.
 pub const CHUNK: usize = 1 << 14;
 
-/// The leaf hash of one card: `SHA-256(0x00 || canonical card)`.
+/// The leaf hash of one card: `SHA-256(0x00 || canvass.card.v2 bytes)`.
 pub fn card_leaf_hash(election: &Election, card: &Card) -> Result<Hash, EvidenceError> {
-    let mut buf = Vec::with_capacity(512);
-    encode_card(election, card, &mut buf)?;
+    let mut buf = Vec::with_capacity(256);
+    CardLeafEncoder::new().encode(card, election, &mut buf)?;
     Ok(leaf_hash(&buf))
 }
 
@@ -46,9 +46,9 @@ pub fn card_leaf_hashes(election: &Election, cards: &[Card]) -> Result<Vec<Hash>
     cards
         .par_iter()
         .map_init(
-            || Vec::with_capacity(512),
-            |buf, card| {
-                encode_card(election, card, buf)?;
+            || (CardLeafEncoder::new(), Vec::with_capacity(256)),
+            |(encoder, buf), card| {
+                encoder.encode(card, election, buf)?;
                 Ok(leaf_hash(buf))
             },
         )
@@ -57,11 +57,12 @@ pub fn card_leaf_hashes(election: &Election, cards: &[Card]) -> Result<Vec<Hash>
 
 /// The leaf hashes of a few cards, on the current thread.
 fn card_leaf_hashes_here(election: &Election, cards: &[Card]) -> Result<Vec<Hash>, EvidenceError> {
-    let mut buf = Vec::with_capacity(512);
+    let mut encoder = CardLeafEncoder::new();
+    let mut buf = Vec::with_capacity(256);
     cards
         .iter()
         .map(|card| {
-            encode_card(election, card, &mut buf)?;
+            encoder.encode(card, election, &mut buf)?;
             Ok(leaf_hash(&buf))
         })
         .collect()
@@ -193,7 +194,7 @@ pub struct CommitmentRecord {
     pub root: String,
     /// The tree: `rfc9162-sha256`.
     pub tree: String,
-    /// The leaf encoding: `canvass.card.v1`.
+    /// The leaf encoding: `canvass.card.v2`.
     pub leaf_encoding: String,
     /// The files the cards were read from, in the order read.
     pub inputs: Vec<InputFile>,
@@ -206,7 +207,7 @@ impl CommitmentRecord {
             cards,
             root: hex::encode(root),
             tree: "rfc9162-sha256".into(),
-            leaf_encoding: CARD_ENCODING.into(),
+            leaf_encoding: CARD_LEAF_ENCODING.into(),
             inputs,
         }
     }
@@ -305,7 +306,7 @@ mod tests {
         assert_eq!(
             text,
             format!(
-                "{{\"cards\":2,\"inputs\":[{{\"bytes\":10,\"path\":\"cvr.json\",\"sha256\":\"{}\"}}],\"leaf_encoding\":\"canvass.card.v1\",\"root\":\"{}\",\"tree\":\"rfc9162-sha256\"}}",
+                "{{\"cards\":2,\"inputs\":[{{\"bytes\":10,\"path\":\"cvr.json\",\"sha256\":\"{}\"}}],\"leaf_encoding\":\"canvass.card.v2\",\"root\":\"{}\",\"tree\":\"rfc9162-sha256\"}}",
                 "00".repeat(32),
                 "11".repeat(32)
             )

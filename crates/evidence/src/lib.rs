@@ -10,8 +10,10 @@
 //!
 //! - [`merkle`]: `MTH` of RFC 9162 §2.1.1 over SHA-256, an append-only tree.
 //! - [`inclusion_proof`], [`consistency_proof`]: RFC 9162 §2.1.3 and §2.1.4.
-//! - [`canonical`]: RFC 8785 canonical JSON, and the canonical card encoding
-//!   that the CVR commitment uses as Merkle leaves.
+//! - [`canonical`]: RFC 8785 canonical JSON, the readable canonical card
+//!   (`canvass.card.v1`, JSON) and the compact binary card leaf
+//!   (`canvass.card.v2`, [`canonical::encode_card_leaf`]) that the CVR
+//!   commitment uses as Merkle leaves (`docs/CANONICAL.md`).
 //! - [`commitment`]: commit a stream of cards (in parallel) to a root.
 //! - [`keys`], [`checkpoint`]: Ed25519 keys and signed tree heads in the
 //!   C2SP signed-note format.
@@ -33,6 +35,7 @@
 //! ```
 
 pub mod canonical;
+mod card_leaf;
 pub mod checkpoint;
 pub mod commitment;
 pub mod consistency_proof;
