@@ -11,7 +11,9 @@
 //!
 //! With the Cargo feature `postgres`, `PgStore` offers the same methods on a
 //! PostgreSQL server (see `docs/STORE.md`); the same behaviour tests run on
-//! both.
+//! both. The logic is written once (`api.rs`, against the `Db` trait of
+//! `sql.rs`); each backend holds only its SQL dialect: the schema, row
+//! locks, and the bulk card insert.
 //!
 //! Every write is one transaction: a card import that fails, or whose process
 //! is killed, leaves nothing behind and can simply be run again. Imports
@@ -32,6 +34,7 @@
 //! # Ok::<(), canvass_store::StoreError>(())
 //! ```
 
+mod api;
 mod cards;
 mod codec;
 mod error;
@@ -41,9 +44,13 @@ mod log;
 mod pg;
 mod records;
 mod schema;
+mod sql;
 mod store;
 
-pub use cards::{CardImport, CardIter, ImportSummary};
+pub use api::CardIter;
+#[doc(hidden)]
+pub use api::Pages;
+pub use cards::{CardImport, ImportSummary};
 pub use error::{Result, StoreError};
 pub use ids::{AuditId, ElectionId, ImportId, ManifestId, UserId};
 pub use log::{LogEntry, StoredCheckpoint};

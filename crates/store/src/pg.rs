@@ -4,30 +4,29 @@
 //! as the SQLite [`crate::Store`], and runs the same test suite
 //! (`tests/postgres.rs`, when `CANVASS_TEST_POSTGRES_URL` is set).
 //!
-//! Where SQLite takes the write lock with `BEGIN IMMEDIATE`, this backend
-//! locks the election's (or audit's) row with `SELECT ... FOR UPDATE` before
-//! numbering cards, log entries or rounds.
+//! Only what differs from SQLite lives here: the schema's SQL, connecting,
+//! [`Db`] for a PostgreSQL client or transaction (placeholders `?n` become
+//! `$n`; rows are locked with `SELECT ... FOR UPDATE` where SQLite holds the
+//! database's write lock), and the card import, which sends cards a
+//! thousand at a time in one `unnest` insert. Every other method is the
+//! shared logic of `api.rs`.
 
+use crate::api::{self, CardIter, store_methods};
 use crate::cards::{ImportSummary, check_card, opt_i64};
 use crate::codec;
 use crate::error::{Result, StoreError};
 use crate::ids::{AuditId, ElectionId, ImportId, ManifestId, UserId};
 use crate::log::{LogEntry, StoredCheckpoint};
-use crate::records::{Audit, Entered, ManualRecord, NewAudit, Paper, SampleDraw, User};
+use crate::records::{Audit, Entered, ManualRecord, NewAudit, SampleDraw, User};
 use crate::schema::MIGRATIONS;
-use crate::store::{
-    DefinitionRow, candidate_kind_column, contest_kind_columns, parse_candidate_kind,
-    parse_contest_kind, plan_definition, to_i64,
-};
-use canvass_model::{
-    BallotManifest, Candidate, CandidateId, Card, CardId, CardLocation, Contest, ContestId,
-    Election, ManifestBatch, SourceRef,
-};
+use crate::sql::{Db, Param, Row, Value};
+use crate::store::to_i64;
+use canvass_model::{BallotManifest, Card, CardId, Election};
 use postgres::error::SqlState;
-use postgres::{Client, GenericClient, NoTls, Row, Statement, Transaction};
-use sha2::{Digest, Sha256};
+use postgres::types::{ToSql, Type};
+use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The PostgreSQL migrations, one per SQLite migration (same version numbers).
@@ -235,19 +234,123 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The shared SQL's `?n` placeholders as PostgreSQL's `$n`. (No statement of
+/// the store has a `?` inside a string literal.)
+fn dollars(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A parameter as the postgres crate takes it (typed, so a NULL keeps its
+/// column's type).
+fn pg_param<'a>(p: &'a Param<'a>) -> &'a (dyn ToSql + Sync) {
+    match p {
+        Param::Int(v) => v,
+        Param::Text(v) => v,
+        Param::Blob(v) => v,
+    }
+}
+
+/// [`Db`] on a PostgreSQL client or transaction.
+pub(crate) struct Pg<'a, C: GenericClient> {
+    client: &'a mut C,
+    path: &'a Arc<str>,
+}
+
+impl<C: GenericClient> Pg<'_, C> {
+    fn err(&self, e: postgres::Error) -> StoreError {
+        classify(self.path, e)
+    }
+
+    fn run(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> std::result::Result<u64, postgres::Error> {
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(pg_param).collect();
+        self.client.execute(dollars(sql).as_str(), &params)
+    }
+}
+
+impl<C: GenericClient> Db for Pg<'_, C> {
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+
+    fn path(&self) -> &str {
+        self.path
+    }
+
+    fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
+        self.run(sql, params).map_err(|e| self.err(e))
+    }
+
+    fn exec_unique(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Option<u64>> {
+        match self.run(sql, params) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) if is_unique_violation(&e) => Ok(None),
+            Err(e) => Err(self.err(e)),
+        }
+    }
+
+    fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
+        let pg_params: Vec<&(dyn ToSql + Sync)> = params.iter().map(pg_param).collect();
+        let rows = self
+            .client
+            .query(dollars(sql).as_str(), &pg_params)
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut values = Vec::with_capacity(r.len());
+            for (i, column) in r.columns().iter().enumerate() {
+                let ty = column.type_();
+                let v = if *ty == Type::INT8 {
+                    r.try_get::<_, Option<i64>>(i).map(|v| v.map(Value::Int))
+                } else if *ty == Type::INT4 {
+                    r.try_get::<_, Option<i32>>(i)
+                        .map(|v| v.map(|v| Value::Int(v.into())))
+                } else if *ty == Type::INT2 {
+                    r.try_get::<_, Option<i16>>(i)
+                        .map(|v| v.map(|v| Value::Int(v.into())))
+                } else if *ty == Type::BYTEA {
+                    r.try_get::<_, Option<Vec<u8>>>(i)
+                        .map(|v| v.map(Value::Blob))
+                } else {
+                    r.try_get::<_, Option<String>>(i)
+                        .map(|v| v.map(Value::Text))
+                };
+                values.push(v.map_err(|e| self.err(e))?.unwrap_or(Value::Null));
+            }
+            out.push(Row {
+                values,
+                path: self.path.clone(),
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// The store on a PostgreSQL server.
 pub struct PgStore {
     client: RefCell<Client>,
-    path: String,
+    path: Arc<str>,
 }
+
+/// The cards of an election in `seq` order, fetched a page at a time.
+pub type PgCardIter<'a> = CardIter<'a, PgStore>;
 
 /// A card import in progress on PostgreSQL: one transaction, like
 /// [`crate::CardImport`].
 pub struct PgCardImport<'a> {
     tx: Transaction<'a>,
-    path: &'a str,
+    path: &'a Arc<str>,
     insert: Statement,
-    file_insert: Statement,
     election: ElectionId,
     import: ImportId,
     first_seq: u64,
@@ -281,256 +384,6 @@ struct Batch {
 /// round trips (not SQL) from bounding the import rate; memory stays bounded.
 const BATCH: usize = 1000;
 
-/// The cards of an election in `seq` order, fetched a page at a time.
-pub struct PgCardIter<'a> {
-    store: &'a PgStore,
-    election: ElectionId,
-    after: i64,
-    page: VecDeque<(u64, Card)>,
-    done: bool,
-    files: BTreeMap<i64, Arc<str>>,
-}
-
-const PAGE: i64 = 4096;
-
-const SELECT_CARD: &str = "SELECT c.seq, c.card_id, c.ballot_id, c.tabulator, c.batch, c.position,
-    c.imprinted_id, c.precinct, c.ballot_style, c.counting_group, c.source_file, f.path,
-    c.source_record, c.contests
-    FROM cards c JOIN source_files f ON f.id = c.source_file";
-
-fn require_election(
-    c: &mut impl GenericClient,
-    path: &str,
-    election: ElectionId,
-    lock: bool,
-) -> Result<()> {
-    let sql = if lock {
-        "SELECT id FROM elections WHERE id = $1 FOR UPDATE"
-    } else {
-        "SELECT id FROM elections WHERE id = $1"
-    };
-    let row = c
-        .query_opt(sql, &[&election.0])
-        .map_err(|e| classify(path, e))?;
-    row.map(|_| ()).ok_or(StoreError::UnknownElection(election))
-}
-
-fn load_election(c: &mut impl GenericClient, path: &str, election: ElectionId) -> Result<Election> {
-    let err = |e| classify(path, e);
-    let corrupt = |what: String| StoreError::Corrupt {
-        path: path.to_owned(),
-        what,
-    };
-    let Some(row) = c
-        .query_opt(
-            "SELECT source_name FROM elections WHERE id = $1",
-            &[&election.0],
-        )
-        .map_err(err)?
-    else {
-        return Err(StoreError::UnknownElection(election));
-    };
-    let mut out = Election {
-        name: row.try_get(0).map_err(err)?,
-        contests: Vec::new(),
-    };
-    let rows = c
-        .query(
-            "SELECT idx, external_id, name, kind, threshold_numerator, threshold_denominator,
-                    seats, max_ranks
-             FROM contests WHERE election_id = $1 ORDER BY idx",
-            &[&election.0],
-        )
-        .map_err(err)?;
-    for r in rows {
-        let idx: i64 = r.try_get(0).map_err(err)?;
-        let kind: String = r.try_get(3).map_err(err)?;
-        let kind = parse_contest_kind(
-            &kind,
-            r.try_get(4).map_err(err)?,
-            r.try_get(5).map_err(err)?,
-        )
-        .ok_or_else(|| corrupt(format!("contest {idx} kind {kind:?}")))?;
-        let seats: i64 = r.try_get(6).map_err(err)?;
-        let max_ranks: Option<i64> = r.try_get(7).map_err(err)?;
-        if idx != out.contests.len() as i64 {
-            return Err(corrupt(format!("contest index {idx}")));
-        }
-        out.contests.push(Contest {
-            id: ContestId(idx as u32),
-            external_id: r.try_get(1).map_err(err)?,
-            name: r.try_get(2).map_err(err)?,
-            kind,
-            seats: u32::try_from(seats).map_err(|_| corrupt(format!("contest {idx} seats")))?,
-            max_ranks: max_ranks
-                .map(u32::try_from)
-                .transpose()
-                .map_err(|_| corrupt(format!("contest {idx} max_ranks")))?,
-            candidates: Vec::new(),
-        });
-    }
-    let rows = c
-        .query(
-            "SELECT contest_idx, idx, external_id, name, kind FROM candidates
-             WHERE election_id = $1 ORDER BY contest_idx, idx",
-            &[&election.0],
-        )
-        .map_err(err)?;
-    for r in rows {
-        let contest: i64 = r.try_get(0).map_err(err)?;
-        let idx: i64 = r.try_get(1).map_err(err)?;
-        let kind: String = r.try_get(4).map_err(err)?;
-        let kind = parse_candidate_kind(&kind)
-            .ok_or_else(|| corrupt(format!("candidate kind {kind:?}")))?;
-        let c = usize::try_from(contest)
-            .ok()
-            .and_then(|c| out.contests.get_mut(c))
-            .ok_or_else(|| corrupt(format!("candidate of contest {contest}")))?;
-        if idx != c.candidates.len() as i64 {
-            return Err(corrupt(format!(
-                "candidate index {idx} of contest {contest}"
-            )));
-        }
-        c.candidates.push(Candidate {
-            id: CandidateId(idx as u32),
-            external_id: r.try_get(2).map_err(err)?,
-            name: r.try_get(3).map_err(err)?,
-            aliases: Vec::new(),
-            kind,
-        });
-    }
-    let rows = c
-        .query(
-            "SELECT contest_idx, candidate_idx, alias FROM candidate_aliases
-             WHERE election_id = $1 ORDER BY contest_idx, candidate_idx, ordinal",
-            &[&election.0],
-        )
-        .map_err(err)?;
-    for r in rows {
-        let contest: i64 = r.try_get(0).map_err(err)?;
-        let cand: i64 = r.try_get(1).map_err(err)?;
-        let c = usize::try_from(contest)
-            .ok()
-            .and_then(|c| out.contests.get_mut(c))
-            .and_then(|c| {
-                usize::try_from(cand)
-                    .ok()
-                    .and_then(|k| c.candidates.get_mut(k))
-            })
-            .ok_or_else(|| corrupt(format!("alias of candidate {cand} of contest {contest}")))?;
-        c.aliases.push(r.try_get(2).map_err(err)?);
-    }
-    Ok(out)
-}
-
-fn save_election(
-    tx: &mut Transaction<'_>,
-    path: &str,
-    election: ElectionId,
-    new: &Election,
-) -> Result<()> {
-    let err = |e| classify(path, e);
-    let stored = load_election(tx, path, election)?;
-    for row in plan_definition(&stored, new, election)? {
-        match row {
-            DefinitionRow::SourceName(b) => {
-                tx.execute(
-                    "UPDATE elections SET source_name = $1 WHERE id = $2",
-                    &[&b, &election.0],
-                )
-                .map_err(err)?;
-            }
-            DefinitionRow::Contest(i, c) => {
-                let (kind, num, den) = contest_kind_columns(&c.kind);
-                tx.execute(
-                    "INSERT INTO contests (election_id, idx, external_id, name, kind,
-                        threshold_numerator, threshold_denominator, seats, max_ranks)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    &[
-                        &election.0,
-                        &i,
-                        &c.external_id,
-                        &c.name,
-                        &kind,
-                        &num,
-                        &den,
-                        &i64::from(c.seats),
-                        &c.max_ranks.map(i64::from),
-                    ],
-                )
-                .map_err(err)?;
-            }
-            DefinitionRow::Candidate(i, k, cand) => {
-                tx.execute(
-                    "INSERT INTO candidates (election_id, contest_idx, idx, external_id, name, kind)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                    &[&election.0, &i, &k, &cand.external_id, &cand.name, &candidate_kind_column(cand.kind)],
-                )
-                .map_err(err)?;
-                for (n, alias) in cand.aliases.iter().enumerate() {
-                    tx.execute(
-                        "INSERT INTO candidate_aliases
-                            (election_id, contest_idx, candidate_idx, ordinal, alias)
-                         VALUES ($1, $2, $3, $4, $5)",
-                        &[&election.0, &i, &k, &(n as i64), alias],
-                    )
-                    .map_err(err)?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn read_card(path: &str, r: &Row, files: &mut BTreeMap<i64, Arc<str>>) -> Result<(u64, Card)> {
-    let err = |e| classify(path, e);
-    let corrupt = |what: String| StoreError::Corrupt {
-        path: path.to_owned(),
-        what,
-    };
-    let seq: i64 = r.try_get(0).map_err(err)?;
-    let id: String = r.try_get(1).map_err(err)?;
-    let position: Option<i64> = r.try_get(5).map_err(err)?;
-    let file_id: i64 = r.try_get(10).map_err(err)?;
-    let file = match files.get(&file_id) {
-        Some(f) => f.clone(),
-        None => {
-            let f: Arc<str> = Arc::from(r.try_get::<_, String>(11).map_err(err)?);
-            files.insert(file_id, f.clone());
-            f
-        }
-    };
-    let record: i64 = r.try_get(12).map_err(err)?;
-    let blob: &[u8] = r.try_get(13).map_err(err)?;
-    let contests =
-        codec::decode(blob).ok_or_else(|| corrupt(format!("marks of card {id:?} (seq {seq})")))?;
-    let card = Card {
-        ballot_id: r.try_get(2).map_err(err)?,
-        location: CardLocation {
-            tabulator: r.try_get(3).map_err(err)?,
-            batch: r.try_get(4).map_err(err)?,
-            position: position
-                .map(u64::try_from)
-                .transpose()
-                .map_err(|_| corrupt(format!("position of card {id:?}")))?,
-            imprinted_id: r.try_get(6).map_err(err)?,
-        },
-        precinct: r.try_get(7).map_err(err)?,
-        ballot_style: r.try_get(8).map_err(err)?,
-        counting_group: r.try_get(9).map_err(err)?,
-        source: SourceRef {
-            file,
-            record: u64::try_from(record).map_err(|_| corrupt(format!("record of card {id:?}")))?,
-        },
-        contests,
-        id: CardId(id),
-    };
-    Ok((
-        u64::try_from(seq).map_err(|_| corrupt(format!("seq {seq}")))?,
-        card,
-    ))
-}
-
 impl PgStore {
     /// Connect to `url` (`postgresql://user:password@host/db`) and bring its
     /// `public` schema to the current version.
@@ -541,18 +394,17 @@ impl PgStore {
     /// Connect and use (creating when missing) the schema `schema`, so several
     /// stores (e.g. tests) can share one database.
     pub fn open_schema(url: &str, schema: &str) -> Result<PgStore> {
-        let path = redact(url);
+        let path: Arc<str> = redact(url).into();
         let mut client = Client::connect(url, NoTls).map_err(|e| StoreError::OpenPostgres {
-            path: path.clone(),
+            path: path.to_string(),
             source: e,
         })?;
-        let err = |e| classify(&path, e);
         let q = quote_ident(schema);
         client
             .batch_execute(&format!(
                 "SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS {q}; SET search_path TO {q}"
             ))
-            .map_err(err)?;
+            .map_err(|e| classify(&path, e))?;
         let store = PgStore {
             client: RefCell::new(client),
             path,
@@ -567,6 +419,31 @@ impl PgStore {
 
     fn err(&self, e: postgres::Error) -> StoreError {
         classify(&self.path, e)
+    }
+
+    /// Run `f` on the connection (reads).
+    fn read<T>(&self, f: impl FnOnce(&mut Pg<'_, Client>) -> Result<T>) -> Result<T> {
+        let mut client = self.client()?;
+        f(&mut Pg {
+            client: &mut *client,
+            path: &self.path,
+        })
+    }
+
+    /// Run `f` in one transaction; it lands whole or not at all.
+    fn write<T>(&mut self, f: impl FnOnce(&mut Pg<'_, Transaction<'_>>) -> Result<T>) -> Result<T> {
+        let path = &self.path;
+        let mut tx = self
+            .client
+            .get_mut()
+            .transaction()
+            .map_err(|e| classify(path, e))?;
+        let out = f(&mut Pg {
+            client: &mut tx,
+            path,
+        })?;
+        tx.commit().map_err(|e| classify(path, e))?;
+        Ok(out)
     }
 
     fn migrate(&self) -> Result<()> {
@@ -584,7 +461,7 @@ impl PgStore {
             .map_err(|e| self.err(e))?;
         if found > supported {
             return Err(StoreError::TooNew {
-                path: self.path.clone(),
+                path: self.path.to_string(),
                 found,
                 supported,
             });
@@ -610,55 +487,22 @@ impl PgStore {
             .map_err(|e| self.err(e))
     }
 
-    /// Create an election.
-    pub fn create_election(&mut self, name: &str) -> Result<ElectionId> {
-        let row = self
-            .client()?
-            .query_one(
-                "INSERT INTO elections (name) VALUES ($1) RETURNING id",
-                &[&name],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(ElectionId(row.try_get(0).map_err(|e| self.err(e))?))
-    }
-
-    /// Every election, by id: (id, name).
-    pub fn elections(&self) -> Result<Vec<(ElectionId, String)>> {
-        let rows = self
-            .client()?
-            .query("SELECT id, name FROM elections ORDER BY id", &[])
-            .map_err(|e| self.err(e))?;
-        rows.iter()
-            .map(|r| Ok((ElectionId(r.try_get(0)?), r.try_get(1)?)))
-            .collect::<std::result::Result<Vec<_>, postgres::Error>>()
-            .map_err(|e| self.err(e))
-    }
-
-    /// The stored definition of an election.
-    pub fn election(&self, election: ElectionId) -> Result<Election> {
-        load_election(&mut *self.client()?, &self.path, election)
-    }
-
-    /// Begin an import of cards into `election`.
+    /// Begin an import of cards into `election` (one transaction; the
+    /// election's row stays locked until it ends).
     pub fn card_import(&mut self, election: ElectionId) -> Result<PgCardImport<'_>> {
-        let path = self.path.as_str();
-        let err = |e| classify(path, e);
-        let mut tx = self.client.get_mut().transaction().map_err(err)?;
-        require_election(&mut tx, path, election, true)?;
-        let first_seq: i64 = tx
-            .query_one(
-                "SELECT COALESCE(MAX(seq) + 1, 0) FROM cards WHERE election_id = $1",
-                &[&election.0],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(err)?;
-        let import: i64 = tx
-            .query_one(
-                "INSERT INTO imports (election_id, first_seq, cards) VALUES ($1, $2, 0) RETURNING id",
-                &[&election.0, &first_seq],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(err)?;
+        let path = &self.path;
+        let mut tx = self
+            .client
+            .get_mut()
+            .transaction()
+            .map_err(|e| classify(path, e))?;
+        let (import, first_seq) = api::begin_import(
+            &mut Pg {
+                client: &mut tx,
+                path,
+            },
+            election,
+        )?;
         let insert = tx
             .prepare(
                 "INSERT INTO cards (election_id, seq, import_id, card_id, ballot_id,
@@ -670,641 +514,33 @@ impl PgStore {
                     $13::bigint[], $14::bigint[], $15::bytea[])
                     AS u(s, c, b, t, ba, p, i, pr, st, g, f, r, m)",
             )
-            .map_err(err)?;
-        let file_insert = tx
-            .prepare(
-                "INSERT INTO source_files (election_id, path) VALUES ($1, $2)
-                 ON CONFLICT (election_id, path) DO UPDATE SET path = EXCLUDED.path
-                 RETURNING id",
-            )
-            .map_err(err)?;
+            .map_err(|e| classify(path, e))?;
         Ok(PgCardImport {
             tx,
             path,
             insert,
-            file_insert,
             election,
-            import: ImportId(import),
-            first_seq: first_seq.max(0) as u64,
+            import,
+            first_seq,
             count: 0,
             files: BTreeMap::new(),
             pending: Batch::default(),
         })
     }
-
-    /// Import every card in one transaction, then store `definition`; on any
-    /// error nothing is stored.
-    pub fn import_cards<E>(
-        &mut self,
-        election: ElectionId,
-        definition: &Election,
-        cards: impl IntoIterator<Item = std::result::Result<Card, E>>,
-    ) -> Result<ImportSummary>
-    where
-        E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
-    {
-        let mut import = self.card_import(election)?;
-        for (n, card) in (1u64..).zip(cards) {
-            let card = card.map_err(|e| StoreError::Source {
-                record: n,
-                source: e.into(),
-            })?;
-            import.push(definition, &card)?;
-        }
-        import.commit(definition)
-    }
-
-    /// The number of cards stored for `election`.
-    pub fn card_count(&self, election: ElectionId) -> Result<u64> {
-        let n: i64 = self
-            .client()?
-            .query_one(
-                "SELECT COUNT(*) FROM cards WHERE election_id = $1",
-                &[&election.0],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(|e| self.err(e))?;
-        Ok(n.max(0) as u64)
-    }
-
-    /// The committed imports of `election`, in order.
-    pub fn imports(&self, election: ElectionId) -> Result<Vec<ImportSummary>> {
-        let rows = self
-            .client()?
-            .query(
-                "SELECT id, cards, first_seq FROM imports WHERE election_id = $1 ORDER BY id",
-                &[&election.0],
-            )
-            .map_err(|e| self.err(e))?;
-        rows.iter()
-            .map(|r| {
-                Ok(ImportSummary {
-                    import: ImportId(r.try_get(0)?),
-                    cards: r.try_get::<_, i64>(1)?.max(0) as u64,
-                    first_seq: r.try_get::<_, i64>(2)?.max(0) as u64,
-                })
-            })
-            .collect::<std::result::Result<Vec<_>, postgres::Error>>()
-            .map_err(|e| self.err(e))
-    }
-
-    /// Every card of `election` in `seq` order, paged.
-    pub fn cards(&self, election: ElectionId) -> PgCardIter<'_> {
-        PgCardIter {
-            store: self,
-            election,
-            after: -1,
-            page: VecDeque::new(),
-            done: false,
-            files: BTreeMap::new(),
-        }
-    }
-
-    /// The card with this id, with its `seq`.
-    pub fn card(&self, election: ElectionId, card: &CardId) -> Result<Option<(u64, Card)>> {
-        let row = self
-            .client()?
-            .query_opt(
-                &format!("{SELECT_CARD} WHERE c.election_id = $1 AND c.card_id = $2"),
-                &[&election.0, &card.as_str()],
-            )
-            .map_err(|e| self.err(e))?;
-        row.map(|r| read_card(&self.path, &r, &mut BTreeMap::new()))
-            .transpose()
-    }
-
-    /// Store a ballot manifest; the latest counts.
-    pub fn import_manifest(
-        &mut self,
-        election: ElectionId,
-        manifest: &BallotManifest,
-    ) -> Result<ManifestId> {
-        let path = self.path.as_str();
-        let err = |e| classify(path, e);
-        let mut tx = self.client.get_mut().transaction().map_err(err)?;
-        require_election(&mut tx, path, election, false)?;
-        let id: i64 = tx
-            .query_one(
-                "INSERT INTO manifests (election_id) VALUES ($1) RETURNING id",
-                &[&election.0],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(err)?;
-        let stmt = tx
-            .prepare(
-                "INSERT INTO manifest_batches (manifest_id, ordinal, tabulator, batch, cards)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .map_err(err)?;
-        for (i, b) in manifest.batches.iter().enumerate() {
-            tx.execute(
-                &stmt,
-                &[
-                    &id,
-                    &(i as i64),
-                    &b.tabulator,
-                    &b.batch,
-                    &to_i64("cards", b.cards)?,
-                ],
-            )
-            .map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
-        Ok(ManifestId(id))
-    }
-
-    /// The latest manifest of `election`, if any.
-    pub fn manifest(&self, election: ElectionId) -> Result<Option<(ManifestId, BallotManifest)>> {
-        let mut client = self.client()?;
-        let id: Option<i64> = client
-            .query_one(
-                "SELECT MAX(id) FROM manifests WHERE election_id = $1",
-                &[&election.0],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(|e| self.err(e))?;
-        let Some(id) = id else { return Ok(None) };
-        let rows = client
-            .query(
-                "SELECT tabulator, batch, cards FROM manifest_batches WHERE manifest_id = $1 ORDER BY ordinal",
-                &[&id],
-            )
-            .map_err(|e| self.err(e))?;
-        let batches = rows
-            .iter()
-            .map(|r| {
-                Ok(ManifestBatch {
-                    tabulator: r.try_get(0)?,
-                    batch: r.try_get(1)?,
-                    cards: r.try_get::<_, i64>(2)?.max(0) as u64,
-                })
-            })
-            .collect::<std::result::Result<Vec<_>, postgres::Error>>()
-            .map_err(|e| self.err(e))?;
-        Ok(Some((ManifestId(id), BallotManifest { batches })))
-    }
-
-    /// Add a user; names are unique.
-    pub fn add_user(&mut self, name: &str, role: &str, credential: Option<&str>) -> Result<UserId> {
-        match self.client()?.query_one(
-            "INSERT INTO users (name, role, credential) VALUES ($1, $2, $3) RETURNING id",
-            &[&name, &role, &credential],
-        ) {
-            Ok(r) => Ok(UserId(r.try_get(0).map_err(|e| self.err(e))?)),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::DuplicateUser(name.into())),
-            Err(e) => Err(self.err(e)),
-        }
-    }
-
-    /// The user with this name.
-    pub fn user(&self, name: &str) -> Result<Option<User>> {
-        let row = self
-            .client()?
-            .query_opt(
-                "SELECT id, name, role, credential FROM users WHERE name = $1",
-                &[&name],
-            )
-            .map_err(|e| self.err(e))?;
-        row.map(|r| {
-            Ok(User {
-                id: UserId(r.try_get(0)?),
-                name: r.try_get(1)?,
-                role: r.try_get(2)?,
-                credential: r.try_get(3)?,
-            })
-        })
-        .transpose()
-        .map_err(|e: postgres::Error| self.err(e))
-    }
-
-    /// Create an audit of `election`.
-    pub fn create_audit(&mut self, election: ElectionId, spec: &NewAudit) -> Result<AuditId> {
-        let path = self.path.as_str();
-        let mut tx = self
-            .client
-            .get_mut()
-            .transaction()
-            .map_err(|e| classify(path, e))?;
-        require_election(&mut tx, path, election, false)?;
-        let id: i64 = tx
-            .query_one(
-                "INSERT INTO audits (election_id, name, risk_limit, seed, settings)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[
-                    &election.0,
-                    &spec.name,
-                    &spec.risk_limit,
-                    &spec.seed,
-                    &spec.settings,
-                ],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(|e| classify(path, e))?;
-        tx.commit().map_err(|e| classify(path, e))?;
-        Ok(AuditId(id))
-    }
-
-    /// The audit with this id.
-    pub fn audit(&self, audit: AuditId) -> Result<Audit> {
-        let row = self
-            .client()?
-            .query_opt(
-                "SELECT election_id, name, risk_limit, seed, settings FROM audits WHERE id = $1",
-                &[&audit.0],
-            )
-            .map_err(|e| self.err(e))?
-            .ok_or(StoreError::UnknownAudit(audit))?;
-        (|| {
-            Ok(Audit {
-                id: audit,
-                election: ElectionId(row.try_get(0)?),
-                spec: NewAudit {
-                    name: row.try_get(1)?,
-                    risk_limit: row.try_get(2)?,
-                    seed: row.try_get(3)?,
-                    settings: row.try_get(4)?,
-                },
-            })
-        })()
-        .map_err(|e: postgres::Error| self.err(e))
-    }
-
-    /// The number of rounds recorded for `audit`.
-    pub fn round_count(&self, audit: AuditId) -> Result<u32> {
-        let n: i64 = self
-            .client()?
-            .query_one(
-                "SELECT COUNT(*) FROM rounds WHERE audit_id = $1",
-                &[&audit.0],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(|e| self.err(e))?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
-    }
-
-    /// Record round `round` (1, 2, ... in order) with its sample, in draw order.
-    pub fn record_round(
-        &mut self,
-        audit: AuditId,
-        round: u32,
-        sample: &[SampleDraw],
-    ) -> Result<()> {
-        let path = self.path.as_str();
-        let err = |e| classify(path, e);
-        let mut tx = self.client.get_mut().transaction().map_err(err)?;
-        let election: i64 = tx
-            .query_opt(
-                "SELECT election_id FROM audits WHERE id = $1 FOR UPDATE",
-                &[&audit.0],
-            )
-            .map_err(err)?
-            .ok_or(StoreError::UnknownAudit(audit))?
-            .try_get(0)
-            .map_err(err)?;
-        let done: i64 = tx
-            .query_one(
-                "SELECT COUNT(*) FROM rounds WHERE audit_id = $1",
-                &[&audit.0],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(err)?;
-        let expected = u32::try_from(done).unwrap_or(u32::MAX).saturating_add(1);
-        if round != expected {
-            return Err(StoreError::RoundOutOfOrder {
-                audit,
-                expected,
-                got: round,
-            });
-        }
-        let round_n = i64::from(round);
-        tx.execute(
-            "INSERT INTO rounds (audit_id, number) VALUES ($1, $2)",
-            &[&audit.0, &round_n],
-        )
-        .map_err(err)?;
-        let known = tx
-            .prepare("SELECT 1 FROM cards WHERE election_id = $1 AND card_id = $2")
-            .map_err(err)?;
-        let insert = tx
-            .prepare(
-                "INSERT INTO samples (audit_id, round, ordinal, election_id, card_id, ticket)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .map_err(err)?;
-        for (i, d) in sample.iter().enumerate() {
-            if tx
-                .query_opt(&known, &[&election, &d.card.as_str()])
-                .map_err(err)?
-                .is_none()
-            {
-                return Err(StoreError::UnknownCard {
-                    election: ElectionId(election),
-                    card: d.card.0.clone(),
-                });
-            }
-            tx.execute(
-                &insert,
-                &[
-                    &audit.0,
-                    &round_n,
-                    &(i as i64),
-                    &election,
-                    &d.card.as_str(),
-                    &d.ticket,
-                ],
-            )
-            .map_err(err)?;
-        }
-        tx.commit().map_err(err)
-    }
-
-    /// The sample of one round, in draw order.
-    pub fn sample(&self, audit: AuditId, round: u32) -> Result<Vec<SampleDraw>> {
-        let rows = self
-            .client()?
-            .query(
-                "SELECT card_id, ticket FROM samples WHERE audit_id = $1 AND round = $2 ORDER BY ordinal",
-                &[&audit.0, &i64::from(round)],
-            )
-            .map_err(|e| self.err(e))?;
-        rows.iter()
-            .map(|r| {
-                Ok(SampleDraw {
-                    card: CardId(r.try_get(0)?),
-                    ticket: r.try_get(1)?,
-                })
-            })
-            .collect::<std::result::Result<Vec<_>, postgres::Error>>()
-            .map_err(|e| self.err(e))
-    }
-
-    /// Enter a manual vote record (identical re-entry accepted, different refused).
-    pub fn enter_record(&mut self, audit: AuditId, record: &ManualRecord) -> Result<Entered> {
-        let election = self.audit(audit)?.election;
-        let (found, contests) = match &record.paper {
-            Paper::Found(c) => (1i64, c.as_slice()),
-            Paper::NotFound => (0, &[][..]),
-        };
-        let mut blob = Vec::new();
-        codec::encode(contests, &mut blob);
-        let path = self.path.as_str();
-        let err = |e| classify(path, e);
-        let mut tx = self.client.get_mut().transaction().map_err(err)?;
-        // Serialize entries for the audit, so two boards cannot both insert.
-        tx.query_one(
-            "SELECT id FROM audits WHERE id = $1 FOR UPDATE",
-            &[&audit.0],
-        )
-        .map_err(err)?;
-        let sampled = tx
-            .query_opt(
-                "SELECT 1 FROM samples WHERE audit_id = $1 AND card_id = $2 LIMIT 1",
-                &[&audit.0, &record.card.as_str()],
-            )
-            .map_err(err)?;
-        if sampled.is_none() {
-            return Err(StoreError::NotSampled {
-                audit,
-                card: record.card.0.clone(),
-            });
-        }
-        let existing = tx
-            .query_opt(
-                "SELECT found, contests FROM mvrs WHERE audit_id = $1 AND card_id = $2",
-                &[&audit.0, &record.card.as_str()],
-            )
-            .map_err(err)?;
-        if let Some(r) = existing {
-            let f: i64 = r.try_get(0).map_err(err)?;
-            let c: Vec<u8> = r.try_get(1).map_err(err)?;
-            return if f == found && c == blob {
-                Ok(Entered::AlreadyStored)
-            } else {
-                Err(StoreError::ConflictingRecord {
-                    audit,
-                    card: record.card.0.clone(),
-                })
-            };
-        }
-        tx.execute(
-            "INSERT INTO mvrs (audit_id, election_id, card_id, found, contests, board, entered_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                &audit.0,
-                &election.0,
-                &record.card.as_str(),
-                &found,
-                &blob,
-                &record.board,
-                &record.entered_by.map(|u| u.0),
-            ],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(Entered::Stored)
-    }
-
-    /// Every manual vote record of `audit`, by card id.
-    pub fn records(&self, audit: AuditId) -> Result<Vec<ManualRecord>> {
-        let rows = self
-            .client()?
-            .query(
-                "SELECT card_id, found, contests, board, entered_by FROM mvrs
-                 WHERE audit_id = $1 ORDER BY card_id COLLATE \"C\"",
-                &[&audit.0],
-            )
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for r in rows {
-            let err = |e| self.err(e);
-            let card: String = r.try_get(0).map_err(err)?;
-            let found: i64 = r.try_get(1).map_err(err)?;
-            let blob: &[u8] = r.try_get(2).map_err(err)?;
-            let paper = if found == 1 {
-                Paper::Found(codec::decode(blob).ok_or_else(|| StoreError::Corrupt {
-                    path: self.path.clone(),
-                    what: format!("manual vote record of card {card:?}"),
-                })?)
-            } else {
-                Paper::NotFound
-            };
-            out.push(ManualRecord {
-                card: CardId(card),
-                paper,
-                board: r.try_get(3).map_err(err)?,
-                entered_by: r.try_get::<_, Option<i64>>(4).map_err(err)?.map(UserId),
-            });
-        }
-        Ok(out)
-    }
-
-    /// Append an entry to the election's log.
-    pub fn append_log(
-        &mut self,
-        election: ElectionId,
-        kind: &str,
-        payload: &[u8],
-        actor: &str,
-    ) -> Result<LogEntry> {
-        let sha256: [u8; 32] = Sha256::digest(payload).into();
-        let path = self.path.as_str();
-        let err = |e| classify(path, e);
-        let mut tx = self.client.get_mut().transaction().map_err(err)?;
-        require_election(&mut tx, path, election, true)?;
-        let seq: i64 = tx
-            .query_one(
-                "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries WHERE election_id = $1",
-                &[&election.0],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(err)?;
-        tx.execute(
-            "INSERT INTO log_entries (election_id, seq, kind, payload, sha256, actor)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&election.0, &seq, &kind, &payload, &&sha256[..], &actor],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(LogEntry {
-            seq: seq.max(0) as u64,
-            kind: kind.to_owned(),
-            payload: payload.to_vec(),
-            sha256,
-            actor: actor.to_owned(),
-        })
-    }
-
-    /// The number of entries in the election's log.
-    pub fn log_len(&self, election: ElectionId) -> Result<u64> {
-        let n: i64 = self
-            .client()?
-            .query_one(
-                "SELECT COUNT(*) FROM log_entries WHERE election_id = $1",
-                &[&election.0],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(|e| self.err(e))?;
-        Ok(n.max(0) as u64)
-    }
-
-    /// The log entries with `from <= seq < to`, each checked against its hash.
-    pub fn log(&self, election: ElectionId, from: u64, to: u64) -> Result<Vec<LogEntry>> {
-        let rows = self
-            .client()?
-            .query(
-                "SELECT seq, kind, payload, sha256, actor FROM log_entries
-                 WHERE election_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
-                &[
-                    &election.0,
-                    &to_i64("from", from)?,
-                    &to_i64("to", to.min(i64::MAX as u64))?,
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for r in rows {
-            let err = |e| self.err(e);
-            let seq = r.try_get::<_, i64>(0).map_err(err)?.max(0) as u64;
-            let payload: Vec<u8> = r.try_get(2).map_err(err)?;
-            let stored: &[u8] = r.try_get(3).map_err(err)?;
-            let sha256: [u8; 32] = Sha256::digest(&payload).into();
-            if stored != sha256 {
-                return Err(StoreError::LogTampered { election, seq });
-            }
-            out.push(LogEntry {
-                seq,
-                kind: r.try_get(1).map_err(err)?,
-                payload,
-                sha256,
-                actor: r.try_get(4).map_err(err)?,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Store a checkpoint (tree size within the log, above the latest checkpoint).
-    pub fn add_checkpoint(
-        &mut self,
-        election: ElectionId,
-        checkpoint: &StoredCheckpoint,
-    ) -> Result<()> {
-        let size = checkpoint.tree_size;
-        let bad = |problem: String| StoreError::BadCheckpoint {
-            election,
-            size,
-            problem,
-        };
-        let path = self.path.as_str();
-        let err = |e| classify(path, e);
-        let mut tx = self.client.get_mut().transaction().map_err(err)?;
-        require_election(&mut tx, path, election, true)?;
-        let r = tx
-            .query_one(
-                "SELECT (SELECT COUNT(*) FROM log_entries WHERE election_id = $1),
-                        (SELECT MAX(tree_size) FROM checkpoints WHERE election_id = $1)",
-                &[&election.0],
-            )
-            .map_err(err)?;
-        let len: i64 = r.try_get(0).map_err(err)?;
-        let last: Option<i64> = r.try_get(1).map_err(err)?;
-        if size > len.max(0) as u64 {
-            return Err(bad(format!("the log has only {len} entries")));
-        }
-        if let Some(last) = last
-            && size <= last.max(0) as u64
-        {
-            return Err(bad(format!("the latest checkpoint already covers {last}")));
-        }
-        tx.execute(
-            "INSERT INTO checkpoints (election_id, tree_size, root, note) VALUES ($1, $2, $3, $4)",
-            &[
-                &election.0,
-                &to_i64("tree_size", size)?,
-                &&checkpoint.root[..],
-                &checkpoint.note,
-            ],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)
-    }
-
-    /// Every checkpoint of the election, by tree size.
-    pub fn checkpoints(&self, election: ElectionId) -> Result<Vec<StoredCheckpoint>> {
-        let rows = self
-            .client()?
-            .query(
-                "SELECT tree_size, root, note FROM checkpoints WHERE election_id = $1 ORDER BY tree_size",
-                &[&election.0],
-            )
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for r in rows {
-            let err = |e| self.err(e);
-            let root: &[u8] = r.try_get(1).map_err(err)?;
-            let root: [u8; 32] = root.try_into().map_err(|_| StoreError::Corrupt {
-                path: self.path.clone(),
-                what: "checkpoint root".into(),
-            })?;
-            out.push(StoredCheckpoint {
-                tree_size: r.try_get::<_, i64>(0).map_err(err)?.max(0) as u64,
-                root,
-                note: r.try_get(2).map_err(err)?,
-            });
-        }
-        Ok(out)
-    }
 }
+
+store_methods!(PgStore, PgCardImport);
 
 impl PgCardImport<'_> {
     fn source_file(&mut self, file: &Arc<str>) -> Result<i64> {
         if let Some(&id) = self.files.get(file) {
             return Ok(id);
         }
-        let id: i64 = self
-            .tx
-            .query_one(&self.file_insert, &[&self.election.0, &&**file])
-            .and_then(|r| r.try_get(0))
-            .map_err(|e| classify(self.path, e))?;
+        let mut db = Pg {
+            client: &mut self.tx,
+            path: self.path,
+        };
+        let id = api::source_file(&mut db, self.election, file)?;
         self.files.insert(file.clone(), id);
         Ok(id)
     }
@@ -1425,60 +661,18 @@ impl PgCardImport<'_> {
     pub fn commit(mut self, definition: &Election) -> Result<ImportSummary> {
         self.flush()?;
         let path = self.path;
-        save_election(&mut self.tx, path, self.election, definition)?;
-        self.tx
-            .execute(
-                "UPDATE imports SET cards = $1 WHERE id = $2",
-                &[&to_i64("cards", self.count)?, &self.import.0],
-            )
-            .map_err(|e| classify(path, e))?;
+        let summary = api::finish_import(
+            &mut Pg {
+                client: &mut self.tx,
+                path,
+            },
+            self.election,
+            definition,
+            self.import,
+            self.first_seq,
+            self.count,
+        )?;
         self.tx.commit().map_err(|e| classify(path, e))?;
-        Ok(ImportSummary {
-            import: self.import,
-            cards: self.count,
-            first_seq: self.first_seq,
-        })
-    }
-}
-
-impl PgCardIter<'_> {
-    fn fill(&mut self) -> Result<()> {
-        let s = self.store;
-        let mut client = s.client()?;
-        if self.after < 0 {
-            require_election(&mut *client, &s.path, self.election, false)?;
-        }
-        let rows = client
-            .query(
-                &format!(
-                    "{SELECT_CARD} WHERE c.election_id = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3"
-                ),
-                &[&self.election.0, &self.after, &PAGE],
-            )
-            .map_err(|e| s.err(e))?;
-        if (rows.len() as i64) < PAGE {
-            self.done = true;
-        }
-        for r in rows {
-            let (seq, card) = read_card(&s.path, &r, &mut self.files)?;
-            self.after = seq as i64;
-            self.page.push_back((seq, card));
-        }
-        Ok(())
-    }
-}
-
-impl Iterator for PgCardIter<'_> {
-    type Item = Result<(u64, Card)>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.page.is_empty()
-            && !self.done
-            && let Err(e) = self.fill()
-        {
-            self.done = true;
-            return Some(Err(e));
-        }
-        self.page.pop_front().map(Ok)
+        Ok(summary)
     }
 }
