@@ -5,8 +5,8 @@
 //! Files (each one line of ASCII ending in a newline):
 //!
 //! ```text
-//! PREFIX.key   PRIVATE+KEY+<name>+<key id, 8 hex digits>+<base64(0x01 || 32-byte Ed25519 seed)>
-//! PREFIX.pub   <name>+<key id, 8 hex digits>+<base64(0x01 || 32-byte Ed25519 public key)>
+//! PREFIX.key   PRIVATE+KEY+<name>+<key id, 8 lowercase hex digits>+<base64(0x01 || 32-byte Ed25519 seed)>
+//! PREFIX.pub   <name>+<key id, 8 lowercase hex digits>+<base64(0x01 || 32-byte Ed25519 public key)>
 //! ```
 //!
 //! The key id is the first four bytes of
@@ -257,8 +257,10 @@ fn split_key<'a>(
     let (Some(name), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(malformed(what, "expected <name>+<key id>+<key>"));
     };
-    if id.len() != 8 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(malformed(what, "the key id is not 8 hex digits"));
+    // Lowercase only, as keys are written (`%08x`): one text per key, so an
+    // edited key file never reads back as the same key.
+    if id.len() != 8 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(malformed(what, "the key id is not 8 lowercase hex digits"));
     }
     let id = u32::from_str_radix(id, 16).map_err(|_| malformed(what, "bad key id"))?;
     let bytes = Base64::decode_vec(b64).map_err(|_| malformed(what, "the key is not base64"))?;
