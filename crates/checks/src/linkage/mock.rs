@@ -328,20 +328,24 @@ const CITIES: &[&str] = &[
 
 const DAYS_IN_MONTH: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+// Shares drawn from the common-name lists are set so the commonest names
+// have about the frequencies of the commonest US names (James ≈ 3%, Smith
+// ≈ 1%); the rest are built from syllables.
 fn first_name(r: &mut Rng) -> String {
-    if r.chance(0.8) {
+    if r.chance(0.15) {
         FIRST
             .get(r.zipf(FIRST.len()))
             .copied()
             .unwrap_or("x")
             .to_string()
     } else {
-        syllables(r, 2)
+        let n = 2 + r.below(2);
+        syllables(r, n)
     }
 }
 
 fn last_name(r: &mut Rng) -> String {
-    if r.chance(0.5) {
+    if r.chance(0.04) {
         LAST.get(r.zipf(LAST.len()))
             .copied()
             .unwrap_or("x")
