@@ -45,4 +45,8 @@ pub enum CheckError {
         /// What contradicts what.
         message: String,
     },
+    /// Cast vote records could not be read (the message names the file,
+    /// record and field).
+    #[error(transparent)]
+    Records(#[from] canvass_formats::FormatError),
 }

@@ -197,6 +197,99 @@ impl Finding {
     }
 }
 
+/// Escape text for HTML element content and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Finding {
+    /// The finding as a self-contained HTML page (no scripts, no external
+    /// resources): the same content as [`Finding::to_text`], with the failing
+    /// rows as a table.
+    pub fn to_html(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} — {}</title>\n\
+             <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}\
+             td,th{{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}}code{{word-break:break-all}}</style></head><body>",
+            esc(&self.check),
+            esc(&self.allegation)
+        );
+        let _ = writeln!(s, "<h1>{}</h1>", esc(&self.allegation));
+        let _ = writeln!(
+            s,
+            "<p><strong>Status: {}</strong></p>",
+            esc(&self.status.to_string())
+        );
+        let _ = writeln!(
+            s,
+            "<h2>Rule</h2><p>{}</p><p><em>{}</em></p>",
+            esc(&self.rule.text),
+            esc(&self.rule.citation)
+        );
+        if !self.inputs.is_empty() {
+            let _ = writeln!(
+                s,
+                "<h2>Inputs</h2><table><tr><th>role</th><th>file</th><th>SHA-256</th><th>bytes</th></tr>"
+            );
+            for i in &self.inputs {
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                    esc(&i.role),
+                    esc(&i.path),
+                    esc(&i.sha256),
+                    i.bytes
+                );
+            }
+            let _ = writeln!(s, "</table>");
+        }
+        if !self.figures.is_empty() {
+            let _ = writeln!(s, "<h2>Figures</h2><table>");
+            for (k, v) in &self.figures {
+                let _ = writeln!(
+                    s,
+                    "<tr><th>{}</th><td><code>{}</code></td></tr>",
+                    esc(k),
+                    esc(&v.to_string())
+                );
+            }
+            let _ = writeln!(s, "</table>");
+        }
+        let _ = writeln!(s, "<h2>Rows failing the rule: {}</h2>", self.failures.len());
+        if !self.failures.is_empty() {
+            let _ = writeln!(s, "<table><tr><th>where</th><th>why</th></tr>");
+            for f in &self.failures {
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    esc(&f.locator),
+                    esc(&f.reason)
+                );
+            }
+            let _ = writeln!(s, "</table>");
+        }
+        let _ = writeln!(
+            s,
+            "<h2>Reproduce</h2><pre><code>{}</code></pre>\n</body></html>",
+            esc(&self.reproduce)
+        );
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +337,20 @@ mod tests {
         assert_eq!(back, f);
         assert!(json.find("\"a_rate\"").unwrap() < json.find("\"voters\"").unwrap());
         assert!(json.contains("\"kind\": \"no_evidence\""));
+    }
+
+    #[test]
+    fn html_escapes_and_shows_status() {
+        let mut f = sample();
+        f.failures.push(Failure {
+            locator: "<row 1>".into(),
+            reason: "a & b".into(),
+            details: BTreeMap::new(),
+        });
+        let html = f.to_html();
+        assert!(html.contains("&lt;row 1&gt;") && html.contains("a &amp; b"));
+        assert!(html.contains("Status: no evidence of the allegation"));
+        assert!(!html.contains("<row 1>"));
     }
 
     #[test]

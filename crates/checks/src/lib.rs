@@ -13,8 +13,12 @@
 //! (an election day, a deadline) are inputs.
 
 pub mod claims;
+pub mod date;
 mod error;
 pub mod finding;
 pub mod linkage;
+pub mod mock;
+pub mod reconcile;
+pub mod table;
 
 pub use error::CheckError;

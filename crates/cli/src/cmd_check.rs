@@ -1,34 +1,247 @@
-//! `canvass check`: answer an allegation with the election's own records.
-//! Each subcommand writes a finding (`canvass.finding.v1`); see
-//! `docs/CHECKS.md`.
+//! `canvass check CHECK ...`: answer an allegation with the election's own
+//! records and print the finding (`canvass.finding.v1`).
+//!
+//! One subcommand per check. Each subcommand's arguments embed [`Output`]
+//! (how the finding is printed and where it is saved) and call [`emit`]; the
+//! reproduce-command in every finding is [`reproduce`]. To add a check: add a
+//! variant to [`CheckCommand`] with its `Args`, and an arm in [`run`]. The
+//! record-linkage checks (`deceased`, `duplicates`) live in
+//! `cmd_check_linkage.rs` and plug in the same way.
 
-use anyhow::Result;
+use std::path::PathBuf;
 
-use crate::cmd_check_linkage;
+use anyhow::Context;
+use canvass_checks::finding::Finding;
+use canvass_checks::reconcile::{ReconcileInputs, reconcile};
+use canvass_checks::table::{FieldMap, Source};
+use canvass_formats::Format;
 
 /// Arguments of `canvass check`.
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(subcommand)]
-    command: Command,
+    command: CheckCommand,
 }
 
-#[derive(Debug, clap::Subcommand)]
-enum Command {
+/// The checks.
+#[derive(clap::Subcommand, Debug)]
+pub enum CheckCommand {
+    /// "Votes were lost or deleted": reconcile ballots, check-ins, tapes, mail, manifest, CVRs and totals.
+    Reconcile(Box<ReconcileArgs>),
     /// "Dead people voted": link the voter history with death records.
-    Deceased(cmd_check_linkage::DeceasedArgs),
+    Deceased(Box<crate::cmd_check_linkage::DeceasedArgs>),
     /// "People voted twice": link a voter history with itself or another state's.
-    Duplicates(cmd_check_linkage::DuplicatesArgs),
+    Duplicates(Box<crate::cmd_check_linkage::DuplicatesArgs>),
+    /// Write mock election records with planted problems for every check (and `planted.json`).
+    Mock(MockArgs),
     /// Write mock voter, death and other-state files with planted cases.
     #[command(name = "mock-people")]
-    MockPeople(cmd_check_linkage::MockArgs),
+    MockPeople(crate::cmd_check_linkage::MockArgs),
 }
 
 /// Run `canvass check`.
-pub fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
-        Command::Deceased(a) => cmd_check_linkage::run_deceased(a),
-        Command::Duplicates(a) => cmd_check_linkage::run_duplicates(a),
-        Command::MockPeople(a) => cmd_check_linkage::run_mock(a),
+        CheckCommand::Reconcile(a) => run_reconcile(*a),
+        CheckCommand::Deceased(a) => crate::cmd_check_linkage::run_deceased(*a),
+        CheckCommand::Duplicates(a) => crate::cmd_check_linkage::run_duplicates(*a),
+        CheckCommand::Mock(a) => run_mock(a),
+        CheckCommand::MockPeople(a) => crate::cmd_check_linkage::run_mock(a),
     }
+}
+
+/// How a finding is printed and saved; every check's arguments embed it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Output {
+    /// What to print on stdout: the readable text, the JSON, or an HTML page.
+    #[arg(long, value_enum, default_value = "text")]
+    pub report: Report,
+    /// Print the JSON (same as `--report json`).
+    #[arg(long, conflicts_with = "report")]
+    pub json: bool,
+    /// Also save the finding's JSON to FILE (written to a temporary file, then renamed).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// A finding's renderings.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Report {
+    /// Readable text.
+    Text,
+    /// The `canvass.finding.v1` JSON.
+    Json,
+    /// A self-contained HTML page.
+    Html,
+}
+
+/// The command line that produced this run, quoted for a POSIX shell, as the
+/// finding's reproduce-command.
+pub fn reproduce() -> String {
+    let mut out = String::from("canvass");
+    for arg in std::env::args().skip(1) {
+        out.push(' ');
+        if !arg.is_empty()
+            && arg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=,:@+".contains(c))
+        {
+            out.push_str(&arg);
+        } else {
+            out.push('\'');
+            out.push_str(&arg.replace('\'', r"'\''"));
+            out.push('\'');
+        }
+    }
+    out
+}
+
+/// Print a finding as `output` asks, and save its JSON when asked.
+pub fn emit(finding: &Finding, output: &Output) -> anyhow::Result<()> {
+    if let Some(path) = &output.out {
+        canvass_checks::mock::write_atomic(path, &finding.to_json())
+            .with_context(|| format!("saving the finding to {}", path.display()))?;
+    }
+    let text = match (output.json, output.report) {
+        (true, _) | (_, Report::Json) => finding.to_json(),
+        (_, Report::Text) => finding.to_text(),
+        (_, Report::Html) => finding.to_html(),
+    };
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .context("writing the finding")?;
+    stdout.flush().context("writing the finding")
+}
+
+fn source(path: Option<PathBuf>, map: &[String]) -> anyhow::Result<Option<Source>> {
+    let map = FieldMap::parse(map).map_err(anyhow::Error::msg)?;
+    Ok(path.map(|path| Source { path, map }))
+}
+
+/// Arguments of `canvass check reconcile` (inputs and columns: docs/CHECKS.md).
+#[derive(clap::Args, Debug)]
+pub struct ReconcileArgs {
+    /// Ballot accounting CSV: precinct, batch, issued, voted, spoiled, unused, provisional.
+    #[arg(long, value_name = "CSV")]
+    accounting: Option<PathBuf>,
+    /// Column map for --accounting (`field=column,...`).
+    #[arg(long, value_name = "MAP")]
+    map_accounting: Vec<String>,
+    /// Poll-book CSV: precinct, check_ins, ballots_cast, explained, reason.
+    #[arg(long, value_name = "CSV")]
+    poll_book: Option<PathBuf>,
+    /// Column map for --poll-book.
+    #[arg(long, value_name = "MAP")]
+    map_poll_book: Vec<String>,
+    /// Tabulator tapes CSV: precinct, tabulator, contest, candidate, votes.
+    #[arg(long, value_name = "CSV")]
+    tapes: Option<PathBuf>,
+    /// Column map for --tapes.
+    #[arg(long, value_name = "MAP")]
+    map_tapes: Vec<String>,
+    /// Statement of votes CSV: precinct, contest, candidate, votes.
+    #[arg(long, value_name = "CSV")]
+    sov: Option<PathBuf>,
+    /// Column map for --sov.
+    #[arg(long, value_name = "MAP")]
+    map_sov: Vec<String>,
+    /// Mail envelope CSV: batch, received, extracted, rejected.
+    #[arg(long, value_name = "CSV")]
+    mail: Option<PathBuf>,
+    /// Column map for --mail.
+    #[arg(long, value_name = "MAP")]
+    map_mail: Vec<String>,
+    /// Mail rejections CSV: batch, reason, count.
+    #[arg(long, value_name = "CSV")]
+    mail_rejections: Option<PathBuf>,
+    /// Column map for --mail-rejections.
+    #[arg(long, value_name = "MAP")]
+    map_mail_rejections: Vec<String>,
+    /// Ballot manifest CSV: batch, tabulator, cards (or ballots).
+    #[arg(long, value_name = "CSV")]
+    manifest: Option<PathBuf>,
+    /// Column map for --manifest.
+    #[arg(long, value_name = "MAP")]
+    map_manifest: Vec<String>,
+    /// CVR files or folders (repeatable), read with the CVR readers.
+    #[arg(long, value_name = "PATH")]
+    cvr: Vec<PathBuf>,
+    /// The CVRs' format (detected when absent).
+    #[arg(long, value_parser = parse_format)]
+    cvr_format: Option<Format>,
+    /// Reported totals CSV: level, contest, candidate, votes.
+    #[arg(long, value_name = "CSV")]
+    totals: Option<PathBuf>,
+    /// Column map for --totals.
+    #[arg(long, value_name = "MAP")]
+    map_totals: Vec<String>,
+    /// Read every input from this folder under its mock name (accounting.csv, ...), where present.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    #[command(flatten)]
+    output: Output,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn or_in_dir(given: Option<PathBuf>, dir: &Option<PathBuf>, name: &str) -> Option<PathBuf> {
+    given.or_else(|| dir.as_ref().map(|d| d.join(name)).filter(|p| p.is_file()))
+}
+
+fn run_reconcile(a: ReconcileArgs) -> anyhow::Result<()> {
+    let d = &a.dir;
+    let inputs = ReconcileInputs {
+        accounting: source(
+            or_in_dir(a.accounting, d, "accounting.csv"),
+            &a.map_accounting,
+        )?,
+        poll_book: source(or_in_dir(a.poll_book, d, "poll_book.csv"), &a.map_poll_book)?,
+        tapes: source(or_in_dir(a.tapes, d, "tapes.csv"), &a.map_tapes)?,
+        sov: source(or_in_dir(a.sov, d, "sov.csv"), &a.map_sov)?,
+        mail: source(or_in_dir(a.mail, d, "mail.csv"), &a.map_mail)?,
+        mail_rejections: source(
+            or_in_dir(a.mail_rejections, d, "mail_rejections.csv"),
+            &a.map_mail_rejections,
+        )?,
+        manifest: source(or_in_dir(a.manifest, d, "manifest.csv"), &a.map_manifest)?,
+        cvrs: a.cvr,
+        cvr_format: a.cvr_format,
+        totals: source(or_in_dir(a.totals, d, "totals.csv"), &a.map_totals)?,
+    };
+    let finding = reconcile(&inputs, reproduce()).context("reconciling")?;
+    emit(&finding, &a.output)
+}
+
+/// Arguments of `canvass check mock`.
+#[derive(clap::Args, Debug)]
+pub struct MockArgs {
+    /// The folder to write (created if needed).
+    #[arg(long)]
+    out: PathBuf,
+    /// Number of precincts (at least 10).
+    #[arg(long, default_value_t = 20)]
+    precincts: u32,
+    /// The seed; the same arguments give the same files.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write the election clean, with no planted problems.
+    #[arg(long)]
+    clean: bool,
+}
+
+fn run_mock(a: MockArgs) -> anyhow::Result<()> {
+    let planted = canvass_checks::mock::write(
+        &a.out,
+        &canvass_checks::mock::MockConfig {
+            precincts: a.precincts,
+            seed: a.seed,
+            plant: !a.clean,
+        },
+    )?;
+    println!("{}", serde_json::to_string_pretty(&planted)?);
+    Ok(())
 }
