@@ -17,8 +17,11 @@ pub mod date;
 mod error;
 pub mod finding;
 pub mod linkage;
+pub mod machine_vs_paper;
 pub mod mock;
+pub mod observers;
 pub mod reconcile;
 pub mod table;
+pub mod timeliness;
 
 pub use error::CheckError;

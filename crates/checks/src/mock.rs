@@ -270,6 +270,214 @@ fn write_reconcile(dir: &Path, cfg: &MockConfig, rng: &mut Rng) -> Result<Vec<St
     Ok(planted)
 }
 
+/// Write the machine-vs-paper inputs: `machine.csv` and `hand.csv` (a full
+/// hand count by batch) and `audit_discrepancies.csv`.
+fn write_machine_vs_paper(
+    dir: &Path,
+    cfg: &MockConfig,
+    rng: &mut Rng,
+) -> Result<Vec<String>, CheckError> {
+    let ps = precincts(cfg, rng);
+    let mut planted = Vec::new();
+    let mut machine = String::from("batch,contest,candidate,votes\n");
+    let mut hand = String::from("batch,contest,candidate,votes\n");
+    for (i, p) in ps.iter().enumerate() {
+        for (c, (contest, cands)) in CONTESTS.iter().enumerate() {
+            for (k, cand) in cands.iter().enumerate() {
+                let v: u64 = (0..p.tabulators as usize)
+                    .map(|t| {
+                        p.votes
+                            .get(c)
+                            .and_then(|x| x.get(t))
+                            .and_then(|x| x.get(k))
+                            .copied()
+                            .unwrap_or(0)
+                    })
+                    .sum();
+                let _ = writeln!(machine, "{},{contest},{cand},{v}", p.batch);
+                let mut h = v;
+                if cfg.plant && i == 3 && c == 0 && k == 1 {
+                    h += 3;
+                    planted.push(format!(
+                        "batch {}, contest {contest}, candidate {cand}",
+                        p.batch
+                    ));
+                }
+                if cfg.plant && i == 3 && c == 0 && k == 2 {
+                    h -= 1.min(h);
+                    planted.push(format!(
+                        "batch {}, contest {contest}, candidate {cand}",
+                        p.batch
+                    ));
+                }
+                let _ = writeln!(hand, "{},{contest},{cand},{h}", p.batch);
+            }
+        }
+    }
+    let mut disc = String::from("tabulator,card,contest,discrepancy\n");
+    for (i, p) in ps.iter().enumerate().take(8) {
+        let tab = format!("T{}-1", p.name);
+        for card in 1..=3 {
+            let d = if cfg.plant && i == 5 && card == 2 {
+                1
+            } else {
+                0
+            };
+            if d != 0 {
+                planted.push(format!("tabulator {tab} (audit discrepancies)"));
+            }
+            let _ = writeln!(disc, "{tab},{}-{card},President,{d}", p.batch);
+        }
+    }
+    write_atomic(&dir.join("machine.csv"), &machine)?;
+    write_atomic(&dir.join("hand.csv"), &hand)?;
+    write_atomic(&dir.join("audit_discrepancies.csv"), &disc)?;
+    planted.sort();
+    Ok(planted)
+}
+
+/// Write `mail_ballots.csv`: mail ballots of the 2020 general in GA, PA, NV
+/// and NC around their deadlines, judged by the built-in rules.
+fn write_timeliness(
+    dir: &Path,
+    cfg: &MockConfig,
+    rng: &mut Rng,
+) -> Result<Vec<String>, CheckError> {
+    let mut planted = Vec::new();
+    let mut out =
+        String::from("ballot_id,state,kind,received,postmarked,status,reason,segregated\n");
+    let n = u64::from(cfg.precincts) * 20;
+    let rules = crate::timeliness::RuleTable::builtin()?;
+    for b in 0..n {
+        let row = b + 2;
+        let id = format!("B{b:06}");
+        let state = ["GA", "PA", "NV", "NC", "PA"][(b % 5) as usize];
+        let kind = if b % 17 == 0 && state != "NV" {
+            "uocava"
+        } else {
+            "mail"
+        };
+        // Mostly early; some on election day; some after it.
+        let (day, hour) = match rng.range(0, 19) {
+            0 => (4, 10), // Nov 4
+            1 => (5, 12), // Nov 5
+            2 => (11, 9), // Nov 11
+            3 => (3, 21), // election night, after the polls closed
+            4..=6 => (3, 10),
+            _ => (rng.range(10, 31) as i64 - 31, 11), // October
+        };
+        let received = if day <= 0 {
+            format!("2020-10-{:02}T{hour:02}:00", (31 + day).max(1))
+        } else {
+            format!("2020-11-{day:02}T{hour:02}:00")
+        };
+        let postmarked = match rng.range(0, 3) {
+            0 => String::new(),
+            _ if day > 3 => "2020-11-02".to_string(),
+            _ => String::new(),
+        };
+        let r = crate::date::Moment::parse(&received).map_err(|m| CheckError::Inconsistent {
+            path: dir.to_path_buf(),
+            message: m,
+        })?;
+        let p = (!postmarked.is_empty())
+            .then(|| crate::date::Moment::parse(&postmarked).ok())
+            .flatten();
+        let verdict = rules
+            .in_force(state, "2020-general", kind, r)
+            .map(|x| (x.judge(r, p), x.segregate_grace));
+        use crate::timeliness::Timeliness;
+        let (mut status, mut reason, mut segregated) = match verdict {
+            Some((Timeliness::Late, _)) => ("rejected", "received late", ""),
+            Some((Timeliness::Grace, true)) => ("counted", "", "yes"),
+            _ if b % 23 == 0 => ("rejected", "signature mismatch", ""),
+            _ => ("counted", "", ""),
+        };
+        if cfg.plant
+            && state == "GA"
+            && matches!(verdict, Some((Timeliness::Late, _)))
+            && !planted.iter().any(|x: &String| x.contains("GA"))
+        {
+            status = "counted";
+            reason = "";
+            planted.push(format!("ballot {id} (row {row}) GA"));
+        } else if cfg.plant
+            && segregated == "yes"
+            && !planted.iter().any(|x: &String| x.contains("PA"))
+        {
+            segregated = "no";
+            planted.push(format!("ballot {id} (row {row}) PA"));
+        }
+        let _ = writeln!(
+            out,
+            "{id},{state},{kind},{received},{postmarked},{status},{reason},{segregated}"
+        );
+    }
+    write_atomic(&dir.join("mail_ballots.csv"), &out)?;
+    // The state tag only made the planting unique; locators end at the row.
+    let mut planted: Vec<String> = planted
+        .into_iter()
+        .map(|s| {
+            s.trim_end_matches(" GA")
+                .trim_end_matches(" PA")
+                .to_string()
+        })
+        .collect();
+    planted.sort();
+    Ok(planted)
+}
+
+/// Write `observer_log.csv`, `observer_access.csv` and
+/// `counting_schedule.csv`: two counting locations, three parties, shift
+/// changes, a justified capacity denial, and (planted) an ejection with no
+/// reason.
+fn write_observers(dir: &Path, cfg: &MockConfig) -> Result<Vec<String>, CheckError> {
+    let mut planted = Vec::new();
+    let access = "location,affiliation,entitled,capacity\n\
+                  Central Count,DEM,2,6\nCentral Count,REP,2,6\nCentral Count,LIB,1,6\n\
+                  Annex,DEM,1,2\nAnnex,REP,1,2\nAnnex,LIB,1,2\n";
+    let schedule = "location,start,end,activity\n\
+                    Central Count,2020-11-03T19:00,2020-11-04T03:00,tabulating mail ballots\n\
+                    Annex,2020-11-04T08:00,2020-11-04T18:00,adjudication\n";
+    let mut log =
+        String::from("location,time,action,affiliation,credential,reason,official,rule\n");
+    let mut rows: Vec<String> = vec![
+        "Central Count,2020-11-03T18:45,admit,DEM,c1d4,,J. Smith,".into(),
+        "Central Count,2020-11-03T18:50,admit,REP,c2a9,,J. Smith,".into(),
+        "Central Count,2020-11-03T19:10,admit,LIB,c3f0,,J. Smith,".into(),
+        "Central Count,2020-11-03T22:00,exit,LIB,c3f0,,J. Smith,".into(),
+        "Central Count,2020-11-03T23:00,admit,DEM,c4b7,,A. Jones,".into(),
+        "Central Count,2020-11-03T23:00,exit,DEM,c1d4,,A. Jones,".into(),
+        "Central Count,2020-11-04T03:05,exit,DEM,c4b7,,A. Jones,".into(),
+        "Central Count,2020-11-04T03:05,exit,REP,c2a9,,A. Jones,".into(),
+        "Annex,2020-11-04T07:55,admit,DEM,c5e2,,K. Lee,".into(),
+        "Annex,2020-11-04T07:58,admit,REP,c6c1,,K. Lee,".into(),
+        "Annex,2020-11-04T09:30,deny,LIB,c7d3,capacity,K. Lee,Annex room order 2020-11".into(),
+        "Annex,2020-11-04T18:02,exit,DEM,c5e2,,K. Lee,".into(),
+        "Annex,2020-11-04T18:02,exit,REP,c6c1,,K. Lee,".into(),
+    ];
+    if cfg.plant {
+        rows.insert(
+            4,
+            "Central Count,2020-11-03T23:30,eject,REP,c2a9,,A. Jones,".into(),
+        );
+        rows.insert(
+            5,
+            "Central Count,2020-11-04T00:15,admit,REP,c8e5,,A. Jones,".into(),
+        );
+        planted
+            .push("location Central Count, row 6: ejection of REP at 2020-11-03T23:30".to_string());
+    }
+    for r in &rows {
+        log.push_str(r);
+        log.push('\n');
+    }
+    write_atomic(&dir.join("observer_log.csv"), &log)?;
+    write_atomic(&dir.join("observer_access.csv"), access)?;
+    write_atomic(&dir.join("counting_schedule.csv"), schedule)?;
+    Ok(planted)
+}
+
 /// Write every check's inputs into `dir` (created if needed) and return what
 /// was planted.
 pub fn write(dir: &Path, cfg: &MockConfig) -> Result<Planted, CheckError> {
@@ -289,6 +497,12 @@ pub fn write(dir: &Path, cfg: &MockConfig) -> Result<Planted, CheckError> {
     let mut rng = Rng(cfg.seed);
     let mut planted = Planted::new();
     planted.insert("reconcile".into(), write_reconcile(dir, cfg, &mut rng)?);
+    planted.insert(
+        "machine-vs-paper".into(),
+        write_machine_vs_paper(dir, cfg, &mut rng)?,
+    );
+    planted.insert("timeliness".into(), write_timeliness(dir, cfg, &mut rng)?);
+    planted.insert("observers".into(), write_observers(dir, cfg)?);
     let truth = serde_json::to_string_pretty(&planted).unwrap_or_default() + "\n";
     write_atomic(&dir.join("planted.json"), &truth)?;
     Ok(planted)

@@ -181,16 +181,30 @@ pub fn read_csv(
     path: &Path,
     map: &FieldMap,
     fields: &[Field],
-    mut each: impl FnMut(&Row<'_>) -> Result<(), CheckError>,
+    each: impl FnMut(&Row<'_>) -> Result<(), CheckError>,
 ) -> Result<(), CheckError> {
-    let io = |source| CheckError::Io {
+    let file = std::fs::File::open(path).map_err(|source| CheckError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    })?;
+    read_csv_from(
+        path,
+        std::io::BufReader::with_capacity(1 << 16, file),
+        map,
+        fields,
+        each,
+    )
+}
+
+/// [`read_csv`] over any reader; `path` names it in errors.
+pub fn read_csv_from<R: std::io::Read>(
+    path: &Path,
+    input: R,
+    map: &FieldMap,
+    fields: &[Field],
+    mut each: impl FnMut(&Row<'_>) -> Result<(), CheckError>,
+) -> Result<(), CheckError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let csv_err = |path: &Path, e: csv::Error| {
         let row = e.position().map(|p| p.line()).unwrap_or(0);
         CheckError::BadValue {
@@ -247,6 +261,18 @@ pub fn read_csv(
         })?;
     }
     Ok(())
+}
+
+/// [`read_csv`] over text already in memory (a table shipped in the binary);
+/// `name` is used in errors.
+pub fn read_csv_text(
+    name: &Path,
+    text: &str,
+    map: &FieldMap,
+    fields: &[Field],
+    each: impl FnMut(&Row<'_>) -> Result<(), CheckError>,
+) -> Result<(), CheckError> {
+    read_csv_from(name, text.as_bytes(), map, fields, each)
 }
 
 /// A CSV input as a check names it: the role it plays, the file and its map.

@@ -11,9 +11,13 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use canvass_checks::date::Moment;
 use canvass_checks::finding::Finding;
+use canvass_checks::machine_vs_paper::{MachineVsPaperInputs, machine_vs_paper};
+use canvass_checks::observers::{ObserverInputs, observers};
 use canvass_checks::reconcile::{ReconcileInputs, reconcile};
 use canvass_checks::table::{FieldMap, Source};
+use canvass_checks::timeliness::{TimelinessInputs, timeliness};
 use canvass_formats::Format;
 
 /// Arguments of `canvass check`.
@@ -28,6 +32,12 @@ pub struct Args {
 pub enum CheckCommand {
     /// "Votes were lost or deleted": reconcile ballots, check-ins, tapes, mail, manifest, CVRs and totals.
     Reconcile(Box<ReconcileArgs>),
+    /// "Machines changed votes": a hand count against the machine count, net and gross, and outcomes.
+    MachineVsPaper(Box<MachineVsPaperArgs>),
+    /// "Ballots arrived late": each mail ballot under the receipt rule in force (2020 rules built in).
+    Timeliness(Box<TimelinessArgs>),
+    /// "Poll watchers were not allowed in": the observer log against access rules and the counting schedule.
+    Observers(Box<ObserversArgs>),
     /// "Dead people voted": link the voter history with death records.
     Deceased(Box<crate::cmd_check_linkage::DeceasedArgs>),
     /// "People voted twice": link a voter history with itself or another state's.
@@ -43,6 +53,9 @@ pub enum CheckCommand {
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         CheckCommand::Reconcile(a) => run_reconcile(*a),
+        CheckCommand::MachineVsPaper(a) => run_machine_vs_paper(*a),
+        CheckCommand::Timeliness(a) => run_timeliness(*a),
+        CheckCommand::Observers(a) => run_observers(*a),
         CheckCommand::Deceased(a) => crate::cmd_check_linkage::run_deceased(*a),
         CheckCommand::Duplicates(a) => crate::cmd_check_linkage::run_duplicates(*a),
         CheckCommand::Mock(a) => run_mock(a),
@@ -244,4 +257,159 @@ fn run_mock(a: MockArgs) -> anyhow::Result<()> {
     )?;
     println!("{}", serde_json::to_string_pretty(&planted)?);
     Ok(())
+}
+
+/// Arguments of `canvass check machine-vs-paper` (inputs: docs/CHECKS.md).
+#[derive(clap::Args, Debug)]
+pub struct MachineVsPaperArgs {
+    /// Hand count CSV: batch and/or precinct, contest, candidate, votes.
+    #[arg(long, value_name = "CSV")]
+    hand: PathBuf,
+    /// Column map for --hand.
+    #[arg(long, value_name = "MAP")]
+    map_hand: Vec<String>,
+    /// Machine results CSV, same columns as --hand.
+    #[arg(long, value_name = "CSV")]
+    machine: PathBuf,
+    /// Column map for --machine.
+    #[arg(long, value_name = "MAP")]
+    map_machine: Vec<String>,
+    /// Audit discrepancies CSV: tabulator, discrepancy, count, contest, card.
+    #[arg(long, value_name = "CSV")]
+    discrepancies: Option<PathBuf>,
+    /// Column map for --discrepancies.
+    #[arg(long, value_name = "MAP")]
+    map_discrepancies: Vec<String>,
+    /// The hand count covers every unit of the machine results (a full hand count).
+    #[arg(long)]
+    full: bool,
+    /// Winners in a contest other than 1: `CONTEST=N` (repeatable).
+    #[arg(long, value_name = "CONTEST=N")]
+    seats: Vec<String>,
+    #[command(flatten)]
+    output: Output,
+}
+
+fn run_machine_vs_paper(a: MachineVsPaperArgs) -> anyhow::Result<()> {
+    let mut seats = std::collections::BTreeMap::new();
+    for s in &a.seats {
+        let (c, n) = s
+            .rsplit_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--seats {s:?}: expected CONTEST=N"))?;
+        let n: u32 = n
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--seats {s:?}: {n:?} is not a number"))?;
+        seats.insert(c.to_string(), n);
+    }
+    let req = |p: PathBuf, m: &[String]| -> anyhow::Result<Source> {
+        source(Some(p), m)?.ok_or_else(|| anyhow::anyhow!("missing input"))
+    };
+    let inputs = MachineVsPaperInputs {
+        hand: req(a.hand, &a.map_hand)?,
+        machine: req(a.machine, &a.map_machine)?,
+        discrepancies: source(a.discrepancies, &a.map_discrepancies)?,
+        full: a.full,
+        seats,
+    };
+    let finding =
+        machine_vs_paper(&inputs, reproduce()).context("comparing hand and machine counts")?;
+    emit(&finding, &a.output)
+}
+
+/// Arguments of `canvass check timeliness` (inputs and the rules table: docs/CHECKS.md).
+#[derive(clap::Args, Debug)]
+pub struct TimelinessArgs {
+    /// Mail ballot log CSV: ballot_id, state, election, kind, received, postmarked, status, reason, segregated.
+    #[arg(long, value_name = "CSV")]
+    ballots: PathBuf,
+    /// Column map for --ballots.
+    #[arg(long, value_name = "MAP")]
+    map_ballots: Vec<String>,
+    /// A rules file to add to the built-in table (repeatable; same columns).
+    #[arg(long, value_name = "CSV")]
+    rules: Vec<PathBuf>,
+    /// Use only the --rules files, not the built-in table.
+    #[arg(long)]
+    no_builtin_rules: bool,
+    /// The state, for a log without a `state` column.
+    #[arg(long)]
+    state: Option<String>,
+    /// The election (as in the rules table, e.g. `2020-general`), for a log without an `election` column.
+    #[arg(long)]
+    election: Option<String>,
+    /// Judge every ballot by the rules in force on this day instead of its receipt day.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Print the rules table (built-in plus --rules) as CSV and exit.
+    #[arg(long)]
+    print_rules: bool,
+    #[command(flatten)]
+    output: Output,
+}
+
+fn run_timeliness(a: TimelinessArgs) -> anyhow::Result<()> {
+    if a.print_rules {
+        print!("{}", canvass_checks::timeliness::BUILTIN_RULES);
+        return Ok(());
+    }
+    let as_of = a
+        .as_of
+        .as_deref()
+        .map(Moment::parse)
+        .transpose()
+        .map_err(|m| anyhow::anyhow!("--as-of: {m}"))?;
+    let inputs = TimelinessInputs {
+        ballots: Source {
+            path: a.ballots,
+            map: FieldMap::parse(&a.map_ballots).map_err(anyhow::Error::msg)?,
+        },
+        rules: a.rules.into_iter().map(Source::plain).collect(),
+        builtin: !a.no_builtin_rules,
+        state: a.state,
+        election: a.election,
+        as_of,
+    };
+    let finding = timeliness(&inputs, reproduce()).context("judging ballot timeliness")?;
+    emit(&finding, &a.output)
+}
+
+/// Arguments of `canvass check observers` (inputs: docs/CHECKS.md).
+#[derive(clap::Args, Debug)]
+pub struct ObserversArgs {
+    /// Observer event log CSV: location, time, action, affiliation, credential, reason, official, rule.
+    #[arg(long, value_name = "CSV")]
+    log: PathBuf,
+    /// Column map for --log.
+    #[arg(long, value_name = "MAP")]
+    map_log: Vec<String>,
+    /// Access rules CSV: location, affiliation, entitled, capacity.
+    #[arg(long, value_name = "CSV")]
+    access: PathBuf,
+    /// Column map for --access.
+    #[arg(long, value_name = "MAP")]
+    map_access: Vec<String>,
+    /// Counting schedule CSV: location, start, end, activity.
+    #[arg(long, value_name = "CSV")]
+    schedule: PathBuf,
+    /// Column map for --schedule.
+    #[arg(long, value_name = "MAP")]
+    map_schedule: Vec<String>,
+    #[command(flatten)]
+    output: Output,
+}
+
+fn run_observers(a: ObserversArgs) -> anyhow::Result<()> {
+    let s = |p: PathBuf, m: &[String]| -> anyhow::Result<Source> {
+        Ok(Source {
+            path: p,
+            map: FieldMap::parse(m).map_err(anyhow::Error::msg)?,
+        })
+    };
+    let inputs = ObserverInputs {
+        log: s(a.log, &a.map_log)?,
+        access: s(a.access, &a.map_access)?,
+        schedule: s(a.schedule, &a.map_schedule)?,
+    };
+    let finding = observers(&inputs, reproduce()).context("checking observer access")?;
+    emit(&finding, &a.output)
 }
