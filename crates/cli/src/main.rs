@@ -5,6 +5,7 @@ mod cmd_calc;
 mod cmd_commit;
 mod cmd_keys;
 mod cmd_sample;
+mod cmd_serve;
 
 use clap::{Parser, Subcommand};
 
@@ -57,6 +58,8 @@ enum Command {
     Calc(cmd_calc::CalcArgs),
     /// Draw an audit sample with a published sampler (rivest, sha256-counter, cryptorandom).
     Sample(cmd_sample::SampleArgs),
+    /// Serve the audit room on the web: administrators, audit boards, observers, the public.
+    Serve(cmd_serve::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -75,5 +78,6 @@ fn main() -> anyhow::Result<()> {
         Command::Check(args) => cmd_check::run(args),
         Command::Calc(args) => cmd_calc::run(args),
         Command::Sample(args) => cmd_sample::run(args),
+        Command::Serve(args) => cmd_serve::run(args),
     }
 }

@@ -126,6 +126,17 @@ impl Store {
         Ok(got.max(0) as u64)
     }
 
+    /// Switch this connection to `PRAGMA synchronous = NORMAL`: in WAL mode a
+    /// commit is then durable across a crash of the process but may be lost on
+    /// power failure (the database stays consistent). For servers that commit
+    /// many small transactions (one per audit-board entry), where a commit
+    /// with `FULL` waits for the disk each time.
+    pub fn set_synchronous_normal(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA synchronous = NORMAL")
+            .map_err(|e| self.err(e))
+    }
+
     /// The page cache a card import may use, in KiB (the bound on its memory
     /// beyond one card; pages beyond it spill to the write-ahead log).
     pub fn set_import_cache_kib(&mut self, kib: u64) {

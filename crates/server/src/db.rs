@@ -1,0 +1,140 @@
+//! The store behind the server: embedded SQLite by default, PostgreSQL with
+//! the `postgres` feature. Both have the same methods; this enum forwards.
+
+use canvass_model::{BallotManifest, Card, Election};
+use canvass_store::{
+    AuditId, ElectionId, ImportSummary, LogEntry, ManualRecord, NewAudit, SampleDraw, Store,
+    StoredCheckpoint,
+};
+
+/// A store of either kind.
+pub enum Db {
+    /// SQLite (one file, or in memory for tests).
+    Sqlite(Store),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(canvass_store::PgStore),
+}
+
+macro_rules! forward {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Db::Sqlite($s) => $e,
+            #[cfg(feature = "postgres")]
+            Db::Postgres($s) => $e,
+        }
+    };
+}
+
+type R<T> = canvass_store::Result<T>;
+
+impl Db {
+    /// Open a store from the `--database` argument: `postgres://...` (with the
+    /// feature), `sqlite:PATH`, `:memory:` or a file path.
+    pub fn open(url: &str) -> Result<Db, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            {
+                return canvass_store::PgStore::open(url)
+                    .map(Db::Postgres)
+                    .map_err(|e| e.to_string());
+            }
+            #[cfg(not(feature = "postgres"))]
+            return Err(
+                "this canvass was built without PostgreSQL support (build with --features postgres)"
+                    .into(),
+            );
+        }
+        let path = url.strip_prefix("sqlite:").unwrap_or(url);
+        if path == ":memory:" {
+            return Store::open_in_memory()
+                .map(Db::Sqlite)
+                .map_err(|e| e.to_string());
+        }
+        Store::open(path)
+            .and_then(|mut s| {
+                s.set_synchronous_normal()?;
+                Ok(s)
+            })
+            .map(Db::Sqlite)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Create an election.
+    pub fn create_election(&mut self, name: &str) -> R<ElectionId> {
+        forward!(self, s => s.create_election(name))
+    }
+    /// Every election.
+    pub fn elections(&self) -> R<Vec<(ElectionId, String)>> {
+        forward!(self, s => s.elections())
+    }
+    /// An election's definition.
+    pub fn election(&self, id: ElectionId) -> R<Election> {
+        forward!(self, s => s.election(id))
+    }
+    /// Import cards in one transaction.
+    pub fn import_cards(
+        &mut self,
+        id: ElectionId,
+        definition: &Election,
+        cards: &[Card],
+    ) -> R<ImportSummary> {
+        forward!(self, s => {
+            let mut imp = s.card_import(id)?;
+            for c in cards {
+                imp.push(definition, c)?;
+            }
+            imp.commit(definition)
+        })
+    }
+    /// The number of cards.
+    pub fn card_count(&self, id: ElectionId) -> R<u64> {
+        forward!(self, s => s.card_count(id))
+    }
+    /// Every card, in order.
+    pub fn all_cards(&self, id: ElectionId) -> R<Vec<Card>> {
+        forward!(self, s => s.cards(id).map(|r| r.map(|(_, c)| c)).collect())
+    }
+    /// Store a manifest.
+    pub fn import_manifest(&mut self, id: ElectionId, m: &BallotManifest) -> R<()> {
+        forward!(self, s => s.import_manifest(id, m).map(|_| ()))
+    }
+    /// The latest manifest.
+    pub fn manifest(&self, id: ElectionId) -> R<Option<BallotManifest>> {
+        forward!(self, s => s.manifest(id).map(|m| m.map(|(_, m)| m)))
+    }
+    /// Create an audit.
+    pub fn create_audit(&mut self, id: ElectionId, spec: &NewAudit) -> R<AuditId> {
+        forward!(self, s => s.create_audit(id, spec))
+    }
+    /// Record a round's sample.
+    pub fn record_round(&mut self, audit: AuditId, round: u32, sample: &[SampleDraw]) -> R<()> {
+        forward!(self, s => s.record_round(audit, round, sample))
+    }
+    /// Enter a manual vote record.
+    pub fn enter_record(&mut self, audit: AuditId, record: &ManualRecord) -> R<()> {
+        forward!(self, s => s.enter_record(audit, record).map(|_| ()))
+    }
+    /// Append a log entry.
+    pub fn append_log(
+        &mut self,
+        id: ElectionId,
+        kind: &str,
+        payload: &[u8],
+        actor: &str,
+    ) -> R<LogEntry> {
+        forward!(self, s => s.append_log(id, kind, payload, actor))
+    }
+    /// The whole log of an election (hashes checked).
+    pub fn log(&self, id: ElectionId) -> R<Vec<LogEntry>> {
+        forward!(self, s => s.log(id, 0, u64::MAX))
+    }
+    /// Store a checkpoint.
+    pub fn add_checkpoint(&mut self, id: ElectionId, c: &StoredCheckpoint) -> R<()> {
+        forward!(self, s => s.add_checkpoint(id, c))
+    }
+    /// Every checkpoint.
+    pub fn checkpoints(&self, id: ElectionId) -> R<Vec<StoredCheckpoint>> {
+        forward!(self, s => s.checkpoints(id))
+    }
+}

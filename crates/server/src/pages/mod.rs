@@ -1,0 +1,4 @@
+//! Server-rendered pages (maud): the shell and the shared views.
+
+pub mod layout;
+pub mod views;

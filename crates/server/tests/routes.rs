@@ -1,0 +1,718 @@
+//! In-process route tests (tower `oneshot`): a whole audit through HTTP,
+//! every role's forbidden actions, CSRF, the sign-in rate limit, body limits
+//! and garbage input.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use canvass_evidence::keys::PrivateKey;
+use canvass_formats::cdf_json_writer::CdfJsonWriter;
+use canvass_generate::{Config as GenConfig, Plan};
+use canvass_server::{AppState, Config, Db, router};
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const TOKEN: &str = "test-admin-token";
+
+struct Harness {
+    app: Arc<AppState>,
+    router: Router,
+    _dir: tempfile::TempDir,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        upload_limit: 64 << 20,
+        ..Config::default()
+    };
+    let key = PrivateKey::from_seed("test-server", &[7u8; 32]).unwrap();
+    let app = Arc::new(AppState::new(Db::open(":memory:").unwrap(), config, key, TOKEN).unwrap());
+    Harness {
+        router: router(Arc::clone(&app)),
+        app,
+        _dir: dir,
+    }
+}
+
+/// One browser: a cookie jar of one cookie and the last CSRF token seen.
+#[derive(Clone, Default)]
+struct Client {
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+struct Resp {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+}
+
+fn csrf_of(html: &str) -> Option<String> {
+    let i = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let rest = html.get(i..)?;
+    Some(rest.get(..rest.find('"')?)?.to_owned())
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+impl Client {
+    async fn send(&mut self, h: &Harness, req: Request<Body>) -> Resp {
+        let res = h.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        if let Some(c) = res.headers().get(header::SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            assert!(
+                c.contains("HttpOnly") && c.contains("SameSite=Strict"),
+                "{c}"
+            );
+            let v = c.split(';').next().unwrap().to_owned();
+            self.cookie = if v.ends_with('=') { None } else { Some(v) };
+        }
+        let location = res
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes())
+            .into_owned();
+        if let Some(t) = csrf_of(&body) {
+            self.csrf = Some(t);
+        }
+        Resp {
+            status,
+            location,
+            body,
+        }
+    }
+
+    async fn get(&mut self, h: &Harness, path: &str) -> Resp {
+        let mut b = Request::get(path);
+        if let Some(c) = &self.cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(h, b.body(Body::empty()).unwrap()).await
+    }
+
+    /// POST a form; the CSRF token is added unless `fields` has one.
+    async fn post(&mut self, h: &Harness, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut pairs: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        if !fields.iter().any(|(k, _)| *k == "csrf")
+            && let Some(t) = &self.csrf
+        {
+            pairs.push(format!("csrf={t}"));
+        }
+        let mut b =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = &self.cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(h, b.body(Body::from(pairs.join("&"))).unwrap())
+            .await
+    }
+
+    async fn upload(&mut self, h: &Harness, path: &str, name: &str, bytes: &[u8]) -> Resp {
+        let boundary = "XcanvassBoundaryX";
+        let mut body = Vec::new();
+        let csrf = self.csrf.clone().unwrap_or_default();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut b = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(c) = &self.cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(h, b.body(Body::from(body)).unwrap()).await
+    }
+}
+
+async fn admin(h: &Harness) -> Client {
+    let mut c = Client::default();
+    let r = c.get(h, "/signin").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c.post(h, "/signin", &[("token", TOKEN)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some("/admin"));
+    c.get(h, "/admin").await;
+    c
+}
+
+/// A generated election: CDF JSON bytes, manifest CSV bytes, first contest's name.
+fn election_files(ballots: u64) -> (Vec<u8>, Vec<u8>, String) {
+    let plan = Plan::new(GenConfig {
+        ballots,
+        contests: 2,
+        ranked: 0,
+        seed: 11,
+        ..GenConfig::default()
+    })
+    .unwrap();
+    let e = &plan.election;
+    let mut w = CdfJsonWriter::new(Vec::new(), Some(e)).unwrap();
+    for card in plan.cards() {
+        w.write_card(e, &card).unwrap();
+    }
+    let cvrs = w.finish(e).unwrap();
+    let mut manifest = Vec::new();
+    plan.write_manifest_csv(&mut manifest).unwrap();
+    (cvrs, manifest, e.contests[0].name.clone())
+}
+
+/// Admin sets up election 1 up to launched round 1 with `boards` boards; returns the admin and the codes.
+async fn set_up(h: &Harness, boards: usize) -> (Client, Vec<String>) {
+    let mut a = admin(h).await;
+    let r = a
+        .post(h, "/admin/elections", &[("name", "County general")])
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/admin/e/1"));
+    let (cvrs, manifest, contest) = election_files(3000);
+    a.get(h, "/admin/e/1").await;
+    let r = a.upload(h, "/admin/e/1/cvrs", "cvr.json", &cvrs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = a
+        .upload(h, "/admin/e/1/manifest", "manifest.csv", &manifest)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = a.get(h, "/admin/e/1").await;
+    assert!(r.body.contains("3,000"), "{}", r.body);
+    assert!(r.body.contains(&contest));
+    let r = a
+        .post(
+            h,
+            "/admin/e/1/audit",
+            &[
+                ("contest", &contest),
+                ("risk_limit", "0.1"),
+                ("method", "comparison"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    a.get(h, "/admin/e/1").await;
+    // The seed cannot come before the commitment.
+    let r = a.post(h, "/admin/e/1/seed", &[("seed", "123")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = a.post(h, "/admin/e/1/commit", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = a
+        .post(h, "/admin/e/1/seed", &[("seed", "32145698712365478901")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = a.post(h, "/admin/e/1/round", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let n = boards.to_string();
+    let r = a.post(h, "/admin/e/1/boards", &[("count", &n)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let codes: Vec<String> = r
+        .body
+        .split("<td class=\"code\">")
+        .skip(1)
+        .map(|s| s.split('<').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), boards);
+    (a, codes)
+}
+
+async fn board(h: &Harness, code: &str, m1: &str, m2: &str) -> Client {
+    let mut b = Client::default();
+    b.get(h, &format!("/board/signin?code={code}")).await;
+    let r = b
+        .post(
+            h,
+            "/board/signin",
+            &[("code", code), ("member1", m1), ("member2", m2)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = b.get(h, "/board").await;
+    assert_eq!(r.status, StatusCode::OK);
+    b
+}
+
+/// What the CVR says for a board's ballot (the test plays an honest board
+/// reading ballots that match their CVRs).
+fn truthful_reading(h: &Harness, board: usize, pos: usize) -> Vec<String> {
+    let inner = h.app.inner.lock().unwrap();
+    let a = inner
+        .elections
+        .values()
+        .next()
+        .unwrap()
+        .audit
+        .as_ref()
+        .unwrap();
+    let card = a.boards[board].def.cards[pos] as usize;
+    let c = &a.cards[card];
+    c.votes
+        .iter()
+        .zip(&a.spec.contests)
+        .map(|(s, spec)| s.to_text(spec))
+        .collect()
+}
+
+fn board_len(h: &Harness, board: usize) -> usize {
+    let inner = h.app.inner.lock().unwrap();
+    let a = inner
+        .elections
+        .values()
+        .next()
+        .unwrap()
+        .audit
+        .as_ref()
+        .unwrap();
+    a.boards[board].def.cards.len()
+}
+
+#[tokio::test]
+async fn a_whole_audit_through_http() {
+    let h = harness();
+    let (mut a, codes) = set_up(&h, 2).await;
+    let mut observer = Client::default();
+    observer.get(&h, "/e/1/observe/checkin").await;
+    let r = observer
+        .post(
+            &h,
+            "/e/1/observe/checkin",
+            &[("name", "Pat Doe"), ("affiliation", "League")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = observer.get(&h, "/e/1/observe").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Pat Doe (League)"));
+
+    for (i, code) in codes.iter().enumerate() {
+        let mut b = board(&h, code, "Ann (D)", "Bob (R)").await;
+        let n = board_len(&h, i);
+        assert!(n > 0);
+        for pos in 0..n {
+            let texts = truthful_reading(&h, i, pos);
+            let path = format!("/board/ballot/{}", pos + 1);
+            let r = b.get(&h, &path).await;
+            assert_eq!(r.status, StatusCode::OK);
+            let mut fields: Vec<(String, String)> = texts
+                .iter()
+                .enumerate()
+                .map(|(ci, t)| (format!("t{ci}"), t.clone()))
+                .collect();
+            // Without both confirmations nothing is saved.
+            let f: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let r = b.post(&h, &path, &f).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST);
+            fields.push(("confirm1".into(), "on".into()));
+            fields.push(("confirm2".into(), "on".into()));
+            let f: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let r = b.post(&h, &path, &f).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+        let r = b.get(&h, "/board/review").await;
+        assert!(r.body.contains("Both members sign off"), "{}", r.body);
+        let r = b
+            .post(
+                &h,
+                "/board/signoff",
+                &[("confirm1", "on"), ("confirm2", "on")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // Signed off: no more entries.
+        let texts = truthful_reading(&h, i, 0);
+        let r = b
+            .post(
+                &h,
+                "/board/ballot/1",
+                &[("t0", &texts[0]), ("confirm1", "on"), ("confirm2", "on")],
+            )
+            .await;
+        assert_ne!(r.status, StatusCode::SEE_OTHER);
+    }
+
+    let r = observer.get(&h, "/e/1/observe").await;
+    assert!(r.body.contains("CONFIRMED"), "{}", r.body);
+    let r = a.get(&h, "/admin/e/1").await;
+    assert!(r.body.contains("CONFIRMED"));
+    let r = a
+        .post(&h, "/admin/e/1/signoff", &[("statement", "Confirmed.")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = a.post(&h, "/admin/e/1/publish", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let mut public = Client::default();
+    let r = public.get(&h, "/e/1/report").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<svg"));
+    assert!(r.body.contains("CONFIRMED"));
+    let r = public.get(&h, "/e/1/log").await;
+    assert!(r.body.contains("observer Pat Doe (League) checked in"));
+    assert!(
+        r.body.contains("\u{2014} test-server"),
+        "signed checkpoints shown"
+    );
+    let r = public.get(&h, "/e/1/record.json").await;
+    let doc: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(doc["final"], true);
+    let entries = doc["entries"].as_array().unwrap();
+    assert!(entries.iter().any(|e| e["kind"] == "entered"));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["actor"].as_str().unwrap().contains("Ann (D)"))
+    );
+    let r = public.get(&h, "/api/e/1/status").await;
+    let st: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(st["contests"][0]["state"], "confirmed");
+
+    // A restarted server rebuilds the same state from the log.
+    let inner = h.app.inner.lock().unwrap();
+    let again = canvass_server::state::ElectionState::load(&inner.db, canvass_store::ElectionId(1))
+        .unwrap();
+    let now = &inner.elections[&canvass_store::ElectionId(1)];
+    assert_eq!(again.tree.root(), now.tree.root());
+    assert_eq!(
+        again.audit.as_ref().unwrap().statuses,
+        now.audit.as_ref().unwrap().statuses
+    );
+    assert!(again.published);
+}
+
+#[tokio::test]
+async fn roles_are_enforced_on_every_route() {
+    let h = harness();
+    let (mut a, codes) = set_up(&h, 2).await;
+    let mut anon = Client::default();
+    for path in [
+        "/admin",
+        "/admin/e/1",
+        "/admin/e/1/retrieval.csv",
+        "/admin/e/1/tally/0",
+        "/board",
+        "/board/ballot/1",
+        "/board/review",
+        "/e/1/observe",
+    ] {
+        let r = anon.get(&h, path).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert!(!r.body.contains("canvass_store"), "no internals");
+    }
+    let mut b0 = board(&h, &codes[0], "Ann", "Bob").await;
+    // A board may not use any admin page or action.
+    for path in [
+        "/admin",
+        "/admin/e/1",
+        "/admin/e/1/retrieval.csv",
+        "/e/1/observe",
+    ] {
+        assert_eq!(
+            b0.get(&h, path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    for path in [
+        "/admin/elections",
+        "/admin/e/1/round",
+        "/admin/e/1/boards",
+        "/admin/e/1/commit",
+        "/admin/e/1/signoff",
+        "/admin/e/1/publish",
+    ] {
+        let r = b0.post(&h, path, &[("count", "1"), ("name", "x")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // A board sees only its own ballots: positions past its list do not exist.
+    let n0 = board_len(&h, 0);
+    let r = b0.get(&h, &format!("/board/ballot/{}", n0 + 1)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = b0
+        .post(
+            &h,
+            &format!("/board/ballot/{}", n0 + 1),
+            &[("not_found", "1"), ("confirm1", "on"), ("confirm2", "on")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    for bad in ["0", "-1", "abc", "99999999999999999999999"] {
+        assert_eq!(
+            b0.get(&h, &format!("/board/ballot/{bad}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    // Board 1's list holds none of board 0's cards.
+    {
+        let inner = h.app.inner.lock().unwrap();
+        let au = inner
+            .elections
+            .values()
+            .next()
+            .unwrap()
+            .audit
+            .as_ref()
+            .unwrap();
+        for c in &au.boards[0].def.cards {
+            assert!(!au.boards[1].def.cards.contains(c));
+        }
+    }
+    // The admin is not a board.
+    assert_eq!(a.get(&h, "/board").await.status, StatusCode::FORBIDDEN);
+    // An observer is read-only.
+    let mut o = Client::default();
+    o.get(&h, "/e/1/observe/checkin").await;
+    o.post(&h, "/e/1/observe/checkin", &[("name", "Obs")]).await;
+    assert_eq!(o.get(&h, "/e/1/observe").await.status, StatusCode::OK);
+    assert_eq!(o.get(&h, "/board").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        o.post(&h, "/admin/e/1/round", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        o.post(
+            &h,
+            "/board/ballot/1",
+            &[("not_found", "1"), ("confirm1", "on"), ("confirm2", "on")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // Sign out ends the session (and checks the observer out).
+    let r = o.post(&h, "/signout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        o.get(&h, "/e/1/observe").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = anon.get(&h, "/e/1/log").await;
+    assert!(r.body.contains("observer Obs checked out"));
+}
+
+#[tokio::test]
+async fn csrf_is_required_on_every_form() {
+    let h = harness();
+    let (mut a, codes) = set_up(&h, 1).await;
+    for path in [
+        "/admin/elections",
+        "/admin/e/1/round",
+        "/admin/e/1/boards",
+        "/admin/e/1/checkpoint",
+    ] {
+        let r = a
+            .post(
+                &h,
+                path,
+                &[("csrf", "wrong"), ("name", "x"), ("count", "1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(r.body.contains("Form expired"));
+    }
+    // An upload without the token is refused and leaves no file behind.
+    let mut stale = a.clone();
+    stale.csrf = Some("nope".into());
+    let r = stale
+        .upload(&h, "/admin/e/1/manifest", "m.csv", b"batch,ballots\nx,1\n")
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let uploads = h._dir.path().join("uploads");
+    assert_eq!(
+        std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0),
+        0
+    );
+    // Sign-in forms need the token too (login CSRF).
+    let mut c = Client::default();
+    let r = c.post(&h, "/signin", &[("token", TOKEN)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c
+        .post(
+            &h,
+            "/board/signin",
+            &[("code", &codes[0]), ("member1", "a"), ("member2", "b")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A token from another session does not work.
+    let mut other = Client::default();
+    other.get(&h, "/signin").await;
+    c.get(&h, "/signin").await;
+    let r = c
+        .post(
+            &h,
+            "/signin",
+            &[("token", TOKEN), ("csrf", other.csrf.as_deref().unwrap())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited() {
+    let h = harness();
+    let mut c = Client::default();
+    c.get(&h, "/signin").await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(c.post(&h, "/signin", &[("token", "guess")]).await.status);
+    }
+    assert_eq!(statuses[0], StatusCode::BAD_REQUEST);
+    assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
+    // Even the right token is refused while limited.
+    assert_eq!(
+        c.post(&h, "/signin", &[("token", TOKEN)]).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn untrusted_input_never_panics_and_errors_hide_internals() {
+    let h = harness();
+    let mut a = admin(&h).await;
+    a.post(&h, "/admin/elections", &[("name", "E")]).await;
+    a.get(&h, "/admin/e/1").await;
+    // Garbage CVRs and manifests are refused with a message naming the file.
+    let r = a
+        .upload(&h, "/admin/e/1/cvrs", "junk.json", b"{\"not\": [1,2")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("junk.json"), "{}", r.body);
+    assert!(!r.body.contains("/tmp"), "no server paths: {}", r.body);
+    let r = a
+        .upload(
+            &h,
+            "/admin/e/1/manifest",
+            "m.csv",
+            b"batch,ballots\nb1,notanumber\n",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("m.csv, row 2"), "{}", r.body);
+    for (path, fields) in [
+        (
+            "/admin/e/1/audit",
+            vec![("risk_limit", "2"), ("method", "x")],
+        ),
+        (
+            "/admin/e/1/audit",
+            vec![
+                ("risk_limit", "0.05"),
+                ("method", "comparison"),
+                ("contest", "\u{0}\u{ffff}"),
+            ],
+        ),
+        ("/admin/e/1/seed", vec![("seed", "")]),
+        ("/admin/e/1/boards", vec![("count", "1e9")]),
+        ("/admin/e/1/round", vec![]),
+        ("/admin/e/999/round", vec![]),
+        ("/admin/e/abc/round", vec![]),
+        ("/admin/elections", vec![("name", "")]),
+    ] {
+        let r = a.post(&h, path, &fields).await;
+        assert!(r.status.is_client_error(), "{path}: {}", r.status);
+    }
+    // Raw garbage bodies.
+    let mut b = Request::post("/admin/e/1/seed").header(header::COOKIE, a.cookie.clone().unwrap());
+    b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let r = a
+        .send(
+            &h,
+            b.body(Body::from(vec![0xffu8, 0x00, b'%', b'&', b'=']))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Bodies over the form limit are refused.
+    let big = format!(
+        "csrf={}&seed={}",
+        a.csrf.clone().unwrap(),
+        "9".repeat(400_000)
+    );
+    let b = Request::post("/admin/e/1/seed")
+        .header(header::COOKIE, a.cookie.clone().unwrap())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(big))
+        .unwrap();
+    let r = a.send(&h, b).await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    // Unknown pages.
+    assert_eq!(
+        a.get(&h, "/no/such/page").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        a.get(&h, "/rumors/1-99").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(a.get(&h, "/e/0").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn findings_become_rumor_control_pages() {
+    let h = harness();
+    let mut a = admin(&h).await;
+    a.post(&h, "/admin/elections", &[("name", "E")]).await;
+    a.get(&h, "/admin/e/1").await;
+    let mut f = canvass_checks::finding::Finding::new(
+        "deceased",
+        "Dead people voted",
+        canvass_checks::finding::Rule {
+            text: "A ballot counts as cast by a deceased voter when ...".into(),
+            citation: "State law 1.2.3".into(),
+        },
+        "canvass check deceased --voters v.csv --deaths d.csv".into(),
+    );
+    f.figure("ballots_checked", 1000u64);
+    let json = f.to_json();
+    let r = a
+        .upload(&h, "/admin/e/1/finding", "deceased.json", json.as_bytes())
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut p = Client::default();
+    let r = p.get(&h, "/rumors").await;
+    assert!(r.body.contains("Dead people voted"));
+    let link = r
+        .body
+        .split("href=\"/rumors/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = p.get(&h, &format!("/rumors/{link}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for part in [
+        "Rumor",
+        "Reality",
+        "Evidence",
+        "ballots_checked",
+        "canvass check deceased",
+        "signed checkpoint",
+    ] {
+        assert!(r.body.contains(part), "{part}");
+    }
+}
