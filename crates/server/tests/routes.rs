@@ -2,6 +2,9 @@
 //! every role's forbidden actions, CSRF, the sign-in rate limit, body limits
 //! and garbage input.
 
+// Test helpers outside #[test] functions unwrap too.
+#![allow(clippy::unwrap_used)]
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
