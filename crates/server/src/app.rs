@@ -26,6 +26,8 @@ pub struct Config {
     pub upload_limit: u64,
     /// The name in checkpoints' origin line.
     pub origin: String,
+    /// Sign-in attempts allowed per client address per minute.
+    pub signin_limit: u32,
 }
 
 impl Default for Config {
@@ -35,6 +37,7 @@ impl Default for Config {
             secure_cookies: false,
             upload_limit: 4 << 30,
             origin: "canvass".into(),
+            signin_limit: crate::auth::SIGNIN_LIMIT,
         }
     }
 }

@@ -162,8 +162,8 @@ impl Sessions {
         }
     }
 
-    /// Count a sign-in attempt from `client`; refuse beyond the limit.
-    pub fn attempt(&self, client: &str) -> AppResult<()> {
+    /// Count a sign-in attempt from `client`; refuse beyond `limit` per window.
+    pub fn attempt(&self, client: &str, limit: u32) -> AppResult<()> {
         let mut map = self
             .attempts
             .lock()
@@ -176,8 +176,8 @@ impl Sessions {
         if now.duration_since(e.0) >= SIGNIN_WINDOW {
             *e = (now, 0);
         }
-        e.1 += 1;
-        if e.1 > SIGNIN_LIMIT {
+        e.1 = e.1.saturating_add(1);
+        if e.1 > limit {
             return Err(AppError::TooManyRequests);
         }
         Ok(())
@@ -242,13 +242,13 @@ mod tests {
     fn rate_limit_refuses_after_the_limit() {
         let s = Sessions::default();
         for _ in 0..SIGNIN_LIMIT {
-            assert!(s.attempt("1.2.3.4").is_ok());
+            assert!(s.attempt("1.2.3.4", SIGNIN_LIMIT).is_ok());
         }
         assert!(matches!(
-            s.attempt("1.2.3.4"),
+            s.attempt("1.2.3.4", SIGNIN_LIMIT),
             Err(AppError::TooManyRequests)
         ));
-        assert!(s.attempt("5.6.7.8").is_ok());
+        assert!(s.attempt("5.6.7.8", SIGNIN_LIMIT).is_ok());
     }
 
     #[test]

@@ -71,6 +71,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/admin/e/{id}/round", post(admin::launch_round))
         .route("/admin/e/{id}/boards", post(admin::create_boards))
         .route("/admin/e/{id}/retrieval.csv", get(admin::retrieval_csv))
+        .route("/admin/e/{id}/cards.csv", get(admin::cards_csv))
         .route("/admin/e/{id}/tally/{board}", get(admin::tally_sheet))
         .route("/admin/e/{id}/signoff", post(admin::signoff))
         .route("/admin/e/{id}/publish", post(admin::publish))

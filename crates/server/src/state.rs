@@ -271,6 +271,7 @@ impl ElectionState {
             targets: contests,
             risk_limit,
             method,
+            risk_function: canvass_audit::workflow::RiskFunction::default(),
         })
         .map_err(|e| e.to_string())
     }

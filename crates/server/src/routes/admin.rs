@@ -52,7 +52,8 @@ pub async fn signin_form(
 
 /// `POST /signin`: check the token (rate limited) and start an admin session.
 pub async fn signin(State(app): State<App>, req: Request) -> AppResult<Response> {
-    app.sessions.attempt(&client_key(&req))?;
+    app.sessions
+        .attempt(&client_key(&req), app.config.signin_limit)?;
     let (old, form) = post_form(&app, req).await?;
     let token = form.get("token").unwrap_or("");
     if !constant_eq(&secret_hash(token), &app.admin_token_hash) {
@@ -126,15 +127,14 @@ pub async fn election(
 ) -> AppResult<Response> {
     let s = require_admin(&app, &headers)?;
     let id = election_id(&id)?;
-    let st = app
-        .with(move |inner, _| Ok(inner.election(id)?.clone()))
-        .await?;
+    let markup = app.with(move |inner, _| {
+    let st = inner.election(id)?;
     let base = format!("/admin/e/{}", id.0);
     let committed = st.committed.is_some();
     let body = html! {
         p { a href={ "/e/" (id.0) } { "Public page" } " · " a href={ "/e/" (id.0) "/log" } { "Evidence log" } " · " a href={ "/e/" (id.0) "/report" } { "Audit report" } }
         h2 { "Status" }
-        (views::summary(&st))
+        (views::summary(st))
         @if !committed {
             h2 { "1. Cast vote records" }
             form method="post" action={ (base) "/cvrs" } enctype="multipart/form-data" data-progress {
@@ -158,7 +158,7 @@ pub async fn election(
             }
         }
         h2 { "Reconciliation" }
-        (reconciliation(&st))
+        (reconciliation(st))
         h2 { "Tabulation" }
         (views::results(&st.results))
         @if !committed && !st.definition.contests.is_empty() {
@@ -196,7 +196,9 @@ pub async fn election(
         form method="post" action={ (base) "/checkpoint" } { (csrf(&s)) button.secondary type="submit" { "Sign a checkpoint now" } }
         (views::log_table(&st.log, 20))
     };
-    Ok(html(page(&st.name, Some(&s), body), None))
+    Ok(page(&st.name, Some(&s), body))
+    }).await?;
+    Ok(html(markup, None))
 }
 
 fn reconciliation(st: &crate::state::ElectionState) -> maud::Markup {
@@ -287,7 +289,8 @@ fn audit_section(s: &crate::auth::Session, base: &str, a: &AuditState) -> maud::
                 }
             }
             @if round > 0 {
-                p { a href={ (base) "/retrieval.csv?round=" (round) } { "Retrieval list, round " (round) " (CSV)" } }
+                p { a href={ (base) "/retrieval.csv?round=" (round) } { "Retrieval list, round " (round) " (CSV)" } " · "
+                    a href={ (base) "/cards.csv" } { "Cards and their CVRs (CSV)" } }
                 @if round_boards.is_empty() {
                     form method="post" action={ (base) "/boards" } {
                         (csrf(s))
@@ -1005,4 +1008,68 @@ pub async fn publish_finding(
     })
     .await?;
     Ok(redirect("/rumors"))
+}
+
+/// `GET /admin/e/{id}/cards.csv`: every manifest card with its CVR's
+/// selections in the audited contests (empty card id: a phantom) — the
+/// audit's view of the CVRs, as committed.
+pub async fn cards_csv(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    require_admin(&app, &headers)?;
+    let id = election_id(&id)?;
+    let bytes = app
+        .with(move |inner, _| {
+            let a = inner
+                .election(id)?
+                .audit
+                .as_ref()
+                .ok_or(AppError::NotFound)?;
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut head: Vec<String> = [
+                "index",
+                "tabulator",
+                "batch",
+                "position",
+                "imprinted_id",
+                "card_id",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            head.extend(a.spec.contests.iter().map(|c| c.name.clone()));
+            w.write_record(&head).map_err(AppError::internal)?;
+            for (i, c) in a.cards.iter().enumerate() {
+                let mut row = vec![
+                    i.to_string(),
+                    c.tabulator.clone().unwrap_or_default(),
+                    c.batch.clone(),
+                    c.position.to_string(),
+                    c.imprinted_id.clone().unwrap_or_default(),
+                    c.card_id.clone().unwrap_or_default(),
+                ];
+                row.extend(
+                    c.votes
+                        .iter()
+                        .zip(&a.spec.contests)
+                        .map(|(s, spec)| s.to_text(spec)),
+                );
+                w.write_record(&row).map_err(AppError::internal)?;
+            }
+            w.into_inner().map_err(AppError::internal)
+        })
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"cards-election-{}.csv\"", id.0),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -60,7 +60,8 @@ fn member_name(form: &Form, field: &str, label: &str) -> AppResult<String> {
 
 /// `POST /board/signin`: find the board by its code (rate limited).
 pub async fn signin(State(app): State<App>, req: Request) -> AppResult<Response> {
-    app.sessions.attempt(&client_key(&req))?;
+    app.sessions
+        .attempt(&client_key(&req), app.config.signin_limit)?;
     let (old, form) = post_form(&app, req).await?;
     let code = form.get("code").unwrap_or("").trim().to_uppercase();
     let m1 = member_name(&form, "member1", "Member 1")?;

@@ -45,7 +45,8 @@ pub async fn checkin(
     req: Request,
 ) -> AppResult<Response> {
     let id = election_id(&id)?;
-    app.sessions.attempt(&client_key(&req))?;
+    app.sessions
+        .attempt(&client_key(&req), app.config.signin_limit)?;
     let (old, form) = post_form(&app, req).await?;
     let name = form.required("name", "Your name")?;
     let org = form.get("affiliation").unwrap_or("").trim().to_owned();
@@ -103,13 +104,12 @@ pub async fn view(
         },
         None => return Err(AppError::Unauthorized),
     };
-    let st = app
-        .with(move |inner, _| Ok(inner.election(id)?.clone()))
-        .await?;
+    let markup = app.with(move |inner, _| {
+    let st = inner.election(id)?;
     let body = html! {
         p { "This page updates itself every few seconds (or reload it). Check out with " em { "Sign out" } "." }
         div data-live {
-            (views::summary(&st))
+            (views::summary(st))
             h2 { "Observers present" }
             ul { @for o in &st.observers { li { (o) } } }
             @if let Some(a) = &st.audit {
@@ -130,8 +130,7 @@ pub async fn view(
         }
         form method="post" action="/signout" { (csrf(&s)) button type="submit" { "Check out" } }
     };
-    Ok(html(
-        page(&format!("Observing: {}", st.name), Some(&s), body),
-        None,
-    ))
+    Ok(page(&format!("Observing: {}", st.name), Some(&s), body))
+    }).await?;
+    Ok(html(markup, None))
 }

@@ -6,11 +6,9 @@ use super::{App, election_id, html};
 use crate::error::{AppError, AppResult};
 use crate::pages::layout::page;
 use crate::pages::views;
-use crate::state::ElectionState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use canvass_store::ElectionId;
 use maud::html;
 
 /// `GET /`: every election.
@@ -44,11 +42,6 @@ pub async fn home(State(app): State<App>, headers: HeaderMap) -> AppResult<Respo
     Ok(html(page("Elections", s.as_ref(), body), None))
 }
 
-async fn load(app: &App, id: ElectionId) -> AppResult<ElectionState> {
-    app.with(move |inner, _| Ok(inner.election(id)?.clone()))
-        .await
-}
-
 /// `GET /e/{id}`: results and where the audit stands.
 pub async fn election(
     State(app): State<App>,
@@ -57,16 +50,19 @@ pub async fn election(
 ) -> AppResult<Response> {
     let id = election_id(&id)?;
     let s = app.sessions.get(&headers);
-    let st = load(&app, id).await?;
+    let markup = app.with(move |inner, _| {
+    let st = inner.election(id)?;
     let body = html! {
         p { a href={ "/e/" (id.0) "/report" } { "Audit report" } " · " a href={ "/e/" (id.0) "/log" } { "Evidence log" } " · "
             a href={ "/e/" (id.0) "/record.json" } { "Download the record" } " · " a href={ "/e/" (id.0) "/observe/checkin" } { "Observers: check in" } }
-        (views::summary(&st))
+        (views::summary(st))
         h2 { "Results (from the cast vote records)" }
         (views::results(&st.results))
         @if let Some(a) = &st.audit { h2 { "Audit" } div data-live { (views::risk_table(a)) } }
     };
-    Ok(html(page(&st.name, s.as_ref(), body), None))
+    Ok(page(&st.name, s.as_ref(), body))
+    }).await?;
+    Ok(html(markup, None))
 }
 
 /// `GET /e/{id}/report`: the audit report with charts.
@@ -77,9 +73,10 @@ pub async fn report(
 ) -> AppResult<Response> {
     let id = election_id(&id)?;
     let s = app.sessions.get(&headers);
-    let st = load(&app, id).await?;
+    let markup = app.with(move |inner, _| {
+    let st = inner.election(id)?;
     let body = html! {
-        (views::summary(&st))
+        (views::summary(st))
         @match &st.audit {
             None => { p { "No audit has been defined yet." } }
             Some(a) => {
@@ -107,10 +104,9 @@ pub async fn report(
             }
         }
     };
-    Ok(html(
-        page(&format!("Audit report: {}", st.name), s.as_ref(), body),
-        None,
-    ))
+    Ok(page(&format!("Audit report: {}", st.name), s.as_ref(), body))
+    }).await?;
+    Ok(html(markup, None))
 }
 
 /// `GET /e/{id}/log`: the evidence log and its signed checkpoints.
@@ -121,9 +117,9 @@ pub async fn log(
 ) -> AppResult<Response> {
     let id = election_id(&id)?;
     let s = app.sessions.get(&headers);
-    let (st, cps) = app
-        .with(move |inner, _| Ok((inner.election(id)?.clone(), inner.db.checkpoints(id)?)))
-        .await?;
+    let markup = app.with(move |inner, app| {
+    let cps = inner.db.checkpoints(id)?;
+    let st = inner.election(id)?;
     let key = app.key.public_key().to_text();
     let body = html! {
         p { "Every change to this election, in order, with who made it. Each entry's payload is RFC 8785 canonical JSON; "
@@ -135,10 +131,9 @@ pub async fn log(
         h2 { "Entries" }
         (views::log_table(&st.log, usize::MAX))
     };
-    Ok(html(
-        page(&format!("Evidence log: {}", st.name), s.as_ref(), body),
-        None,
-    ))
+    Ok(page(&format!("Evidence log: {}", st.name), s.as_ref(), body))
+    }).await?;
+    Ok(html(markup, None))
 }
 
 /// `GET /e/{id}/record.json`: the whole log, checkpoints and public key.
@@ -236,9 +231,9 @@ pub async fn rumor(
     let (e, seq) = key.split_once('-').ok_or(AppError::NotFound)?;
     let id = election_id(e)?;
     let seq: u64 = seq.parse().map_err(|_| AppError::NotFound)?;
-    let (st, cps) = app
-        .with(move |inner, _| Ok((inner.election(id)?.clone(), inner.db.checkpoints(id)?)))
-        .await?;
+    let markup = app.with(move |inner, _| {
+    let cps = inner.db.checkpoints(id)?;
+    let st = inner.election(id)?;
     let (_, f) = st
         .findings
         .iter()
@@ -276,5 +271,7 @@ pub async fn rumor(
             p { a href={ "/e/" (id.0) "/record.json" } { "Download the record" } }
         }
     };
-    Ok(html(page("Rumor Control", s.as_ref(), body), None))
+    Ok(page("Rumor Control", s.as_ref(), body))
+    }).await?;
+    Ok(html(markup, None))
 }
