@@ -307,7 +307,7 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
         .map(|e| e.payload.clone())
         .unwrap_or_default();
     let root_hex = commitment["root"].as_str().unwrap_or_default().to_owned();
-    let cvrs = match read_cvrs(dir) {
+    let mut cvrs = match read_cvrs(dir) {
         Ok(c) => c,
         Err(e) => {
             r.fail(CVRS_FILE, "the file", format!("{e:#}"));
@@ -374,6 +374,8 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
             return Ok(());
         }
     };
+    // The cards are no longer needed: free them before the replay.
+    drop(std::mem::take(&mut cvrs.cards));
     let spec_ok = same_file(
         dir,
         "audit.json",
@@ -517,11 +519,12 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
                         continue;
                     };
                     let proof = cvrs.tree.inclusion_proof(leaf, cvrs.tree.size())?;
+                    // The leaf hash of the card as read from cvrs.cdf.json.
                     let hash = cvrs
-                        .cards
+                        .tree
+                        .leaf_hashes()
                         .get(leaf as usize)
-                        .map(|c| card_leaf_hash(&cvrs.election, c))
-                        .transpose()?
+                        .copied()
                         .unwrap_or_default();
                     match verify_inclusion(&proof, &hash, &committed_root) {
                         Ok(()) => included += 1,
