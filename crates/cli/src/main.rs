@@ -18,6 +18,7 @@ mod cmd_convert;
 mod cmd_demo;
 mod cmd_generate;
 mod cmd_publish;
+mod cmd_label;
 mod cmd_tabulate;
 mod cmd_verify;
 
@@ -60,6 +61,8 @@ enum Command {
     Sample(cmd_sample::SampleArgs),
     /// Serve the audit room on the web: administrators, audit boards, observers, the public.
     Serve(cmd_serve::Args),
+    /// Which allegation a post makes, and the label its published finding allows; or a TREC run over a claim collection.
+    Label(cmd_label::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -79,5 +82,6 @@ fn main() -> anyhow::Result<()> {
         Command::Calc(args) => cmd_calc::run(args),
         Command::Sample(args) => cmd_sample::run(args),
         Command::Serve(args) => cmd_serve::run(args),
+        Command::Label(args) => cmd_label::run(args),
     }
 }

@@ -27,6 +27,25 @@ pub struct AnalyzerOptions {
     pub stem: bool,
     /// Conflate election-domain synonyms.
     pub synonyms: bool,
+    /// What to keep of an embedded tweet's signature line
+    /// (`— Name (@handle) Month D, YYYY`, as Twitter's embed code ends a
+    /// tweet's text); only with `tweet`.
+    pub signature: Signature,
+}
+
+/// What to keep of an embedded tweet's signature line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signature {
+    /// All of it: author's name, handle and date.
+    Keep,
+    /// The author's name and handle; the date says nothing about the claim.
+    NoDate,
+    /// The author's name and the date, not the handle.
+    NoHandle,
+    /// The author's name only.
+    NameOnly,
+    /// None of it.
+    Drop,
 }
 
 impl AnalyzerOptions {
@@ -36,6 +55,7 @@ impl AnalyzerOptions {
         stopwords: true,
         stem: true,
         synonyms: true,
+        signature: Signature::NoHandle,
     };
     /// Lowercased words only: the plain BM25 baseline.
     pub const PLAIN: AnalyzerOptions = AnalyzerOptions {
@@ -43,6 +63,7 @@ impl AnalyzerOptions {
         stopwords: false,
         stem: false,
         synonyms: false,
+        signature: Signature::Keep,
     };
 }
 
@@ -285,6 +306,11 @@ impl Analyzer {
     /// The terms of `text`, in order, repeated as often as they occur.
     pub fn terms(&self, text: &str) -> Vec<String> {
         let mut out = Vec::new();
+        let text = if self.options.tweet {
+            &trim_signature(text, self.options.signature)
+        } else {
+            text
+        };
         for token in tokens(text, self.options.tweet) {
             if token.is_empty() {
                 continue;
@@ -299,6 +325,45 @@ impl Analyzer {
             }
         }
         out
+    }
+}
+
+/// `text` with the parts of a trailing tweet signature
+/// (`— Name (@handle) Month D, YYYY`) that `keep` does not keep.
+pub fn trim_signature(text: &str, keep: Signature) -> String {
+    if keep == Signature::Keep {
+        return text.to_string();
+    }
+    let trimmed = text.trim_end();
+    // The date: after the last `)`, words and digits only, ending in a year.
+    let Some(close) = trimmed.rfind(')') else {
+        return text.to_string();
+    };
+    let date = trimmed.get(close + 1..).unwrap_or_default();
+    let is_date = date
+        .split_whitespace()
+        .last()
+        .is_some_and(|y| y.len() == 4 && y.chars().all(|c| c.is_ascii_digit()))
+        && date.split_whitespace().count() == 3;
+    let Some(open) = trimmed.get(..close).and_then(|s| s.rfind("(@")) else {
+        return text.to_string();
+    };
+    if !is_date {
+        return text.to_string();
+    }
+    let head = trimmed.get(..open).unwrap_or_default();
+    let handle = trimmed.get(open..=close).unwrap_or_default();
+    // The name runs from the last em dash before the handle.
+    let dash = head.rfind('\u{2014}');
+    match keep {
+        Signature::Keep => text.to_string(),
+        Signature::NoDate => format!("{head}{handle}"),
+        Signature::NoHandle => format!("{head}{date}"),
+        Signature::NameOnly => head.to_string(),
+        Signature::Drop => match dash {
+            Some(d) => head.get(..d).unwrap_or_default().to_string(),
+            None => head.to_string(),
+        },
     }
 }
 
@@ -464,6 +529,31 @@ mod tests {
         check(
             "COVID19 pic.twitter.com/xyz www.example.com",
             &["covid", "19"],
+        );
+    }
+
+    #[test]
+    fn tweet_signatures() {
+        let t = "Big news https://t.co/x \u{2014} Brad Trost (@BradTrostCPC) December 26, 2019";
+        assert_eq!(
+            trim_signature(t, Signature::NoDate),
+            "Big news https://t.co/x \u{2014} Brad Trost (@BradTrostCPC)"
+        );
+        assert_eq!(
+            trim_signature(t, Signature::NoHandle),
+            "Big news https://t.co/x \u{2014} Brad Trost  December 26, 2019"
+        );
+        assert_eq!(
+            trim_signature(t, Signature::NameOnly),
+            "Big news https://t.co/x \u{2014} Brad Trost "
+        );
+        assert_eq!(
+            trim_signature(t, Signature::Drop),
+            "Big news https://t.co/x "
+        );
+        assert_eq!(
+            trim_signature("no signature (@x) here", Signature::Drop),
+            "no signature (@x) here"
         );
     }
 
