@@ -17,8 +17,8 @@ mod cmd_check_linkage;
 mod cmd_convert;
 mod cmd_demo;
 mod cmd_generate;
-mod cmd_publish;
 mod cmd_label;
+mod cmd_publish;
 mod cmd_tabulate;
 mod cmd_verify;
 
