@@ -1,4 +1,4 @@
-//! `canvass serve [--addr 127.0.0.1:8080] [--database URL] [--data DIR]`:
+//! `canvass serve [--addr 127.0.0.1:8080] [--database URL] [--data DIR] [--registry F]`:
 //! the audit room on the web (see docs/SERVER.md). A thin shell over
 //! `canvass_server::run`.
 
@@ -25,6 +25,10 @@ pub struct Args {
     /// The largest upload accepted, in MiB.
     #[arg(long, default_value_t = 4096)]
     upload_limit_mib: u64,
+    /// A claims registry (schema `canvass.claims.v1`) for Rumor Control and
+    /// `POST /api/label`, instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    registry: Option<PathBuf>,
 }
 
 /// Run `canvass serve`.
@@ -33,6 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         data_dir: args.data,
         secure_cookies: args.secure_cookies,
         upload_limit: args.upload_limit_mib.saturating_mul(1 << 20),
+        registry: args.registry,
         ..canvass_server::Config::default()
     };
     canvass_server::run(canvass_server::ServeOptions {

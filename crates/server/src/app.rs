@@ -7,7 +7,9 @@ use crate::auth::Sessions;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, Payload};
+use crate::label::Labels;
 use crate::state::ElectionState;
+use canvass_checks::claims::Registry;
 use canvass_evidence::checkpoint::Checkpoint;
 use canvass_evidence::keys::PrivateKey;
 use canvass_store::{ElectionId, StoredCheckpoint};
@@ -28,6 +30,11 @@ pub struct Config {
     pub origin: String,
     /// Sign-in attempts allowed per client address per minute.
     pub signin_limit: u32,
+    /// Label requests (`POST /api/label`, `POST /rumors/check`) allowed per
+    /// client address per minute.
+    pub label_limit: u32,
+    /// A claims registry (`canvass.claims.v1`) instead of the built-in one.
+    pub registry: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -38,6 +45,8 @@ impl Default for Config {
             upload_limit: 4 << 30,
             origin: "canvass".into(),
             signin_limit: crate::auth::SIGNIN_LIMIT,
+            label_limit: crate::label::LABEL_LIMIT,
+            registry: None,
         }
     }
 }
@@ -85,6 +94,8 @@ pub struct AppState {
     pub key: PrivateKey,
     /// SHA-256 of the administrator's sign-in token.
     pub admin_token_hash: String,
+    /// The claims registry and the label matcher over the published findings.
+    pub labels: Labels,
 }
 
 impl AppState {
@@ -95,12 +106,21 @@ impl AppState {
             let st = ElectionState::load(&db, id).map_err(AppError::Internal)?;
             elections.insert(id, st);
         }
+        let registry = match &config.registry {
+            Some(path) => Registry::read(path),
+            None => Registry::builtin(),
+        }
+        .map_err(AppError::internal)?;
+        let labels = Labels::new(registry);
+        let inner = Inner { db, elections };
+        labels.refresh(&inner)?;
         Ok(AppState {
-            inner: Mutex::new(Inner { db, elections }),
+            inner: Mutex::new(inner),
             sessions: Sessions::default(),
             config,
             key,
             admin_token_hash: crate::auth::secret_hash(admin_token),
+            labels,
         })
     }
 

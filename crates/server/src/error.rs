@@ -18,7 +18,7 @@ pub enum AppError {
     NotFound,
     /// The form's CSRF token is missing or wrong.
     Csrf,
-    /// Too many sign-in attempts.
+    /// Too many sign-in attempts (or label requests) from one address.
     TooManyRequests,
     /// The request conflicts with the current state (shown to the user).
     Conflict(String),
@@ -80,7 +80,7 @@ impl IntoResponse for AppError {
             AppError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
-                "Too many sign-in attempts. Wait a minute and try again.".to_owned(),
+                "Too many attempts from your address. Wait a minute and try again.".to_owned(),
             ),
             AppError::Internal(detail) => {
                 let id = reference_id();

@@ -27,6 +27,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod forms;
+pub mod label;
 pub mod pages;
 pub mod routes;
 pub mod state;
@@ -58,6 +59,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/e/{id}/log", get(public::log))
         .route("/e/{id}/record.json", get(public::record))
         .route("/rumors", get(public::rumors))
+        .route("/rumors/check", post(public::check_post))
         .route("/rumors/{seq}", get(public::rumor))
         .route("/signout", post(routes::signout))
         // administrator

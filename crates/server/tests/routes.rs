@@ -8,6 +8,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use canvass_checks::finding::Status;
 use canvass_evidence::keys::PrivateKey;
 use canvass_formats::cdf_json_writer::CdfJsonWriter;
 use canvass_generate::{Config as GenConfig, Plan};
@@ -25,14 +26,18 @@ struct Harness {
 }
 
 fn harness() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
+    harness_with_db(tempfile::tempdir().unwrap(), ":memory:")
+}
+
+/// A server over the store `db` (a SQLite path or `:memory:`), data in `dir`.
+fn harness_with_db(dir: tempfile::TempDir, db: &str) -> Harness {
     let config = Config {
         data_dir: dir.path().to_path_buf(),
         upload_limit: 64 << 20,
         ..Config::default()
     };
     let key = PrivateKey::from_seed("test-server", &[7u8; 32]).unwrap();
-    let app = Arc::new(AppState::new(Db::open(":memory:").unwrap(), config, key, TOKEN).unwrap());
+    let app = Arc::new(AppState::new(Db::open(db).unwrap(), config, key, TOKEN).unwrap());
     Harness {
         router: router(Arc::clone(&app)),
         app,
@@ -679,17 +684,7 @@ async fn findings_become_rumor_control_pages() {
     let mut a = admin(&h).await;
     a.post(&h, "/admin/elections", &[("name", "E")]).await;
     a.get(&h, "/admin/e/1").await;
-    let mut f = canvass_checks::finding::Finding::new(
-        "deceased",
-        "Dead people voted",
-        canvass_checks::finding::Rule {
-            text: "A ballot counts as cast by a deceased voter when ...".into(),
-            citation: "State law 1.2.3".into(),
-        },
-        "canvass check deceased --voters v.csv --deaths d.csv".into(),
-    );
-    f.figure("ballots_checked", 1000u64);
-    let json = f.to_json();
+    let json = finding_json("deceased", Status::NoEvidence);
     let r = a
         .upload(&h, "/admin/e/1/finding", "deceased.json", json.as_bytes())
         .await;
@@ -718,4 +713,321 @@ async fn findings_become_rumor_control_pages() {
     ] {
         assert!(r.body.contains(part), "{part}");
     }
+}
+
+/// A finding of `check` with `status`, as JSON.
+fn finding_json(check: &str, status: Status) -> String {
+    let mut f = canvass_checks::finding::Finding::new(
+        check,
+        "Dead people voted",
+        canvass_checks::finding::Rule {
+            text: "A ballot counts as cast by a deceased voter when ...".into(),
+            citation: "State law 1.2.3".into(),
+        },
+        format!("canvass check {check} --voters v.csv --deaths d.csv"),
+    );
+    f.figure("ballots_checked", 1000u64);
+    f.status = status;
+    f.to_json()
+}
+
+/// POST `body` to `/api/label` with `content_type`; the status and the JSON answer.
+async fn label_api(
+    h: &Harness,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, serde_json::Value) {
+    let mut b = Request::post("/api/label");
+    if let Some(ct) = content_type {
+        b = b.header(header::CONTENT_TYPE, ct);
+    }
+    let r = Client::default()
+        .send(h, b.body(Body::from(body)).unwrap())
+        .await;
+    let v = serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body));
+    (r.status, v)
+}
+
+async fn label_text(h: &Harness, text: &str) -> serde_json::Value {
+    let body = serde_json::to_vec(&serde_json::json!({ "text": text })).unwrap();
+    let (status, v) = label_api(h, Some("application/json"), body).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    v
+}
+
+const DEAD: &str = "Thousands of DEAD people voted in Michigan!! #StopTheSteal";
+const DISPUTED: &str = "This claim about election fraud is disputed";
+
+#[tokio::test]
+async fn label_api_labels_only_what_a_published_finding_disputes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("canvass.db").display().to_string();
+    let h = harness_with_db(dir, &db);
+    // Matched, nothing published: no label, and the answer says why.
+    let v = label_text(&h, DEAD).await;
+    assert_eq!(v["matched"], true, "{v}");
+    assert_eq!(v["entry"]["id"], "dead-voters");
+    assert!(v["label"].is_null(), "{v}");
+    assert_eq!(v["evidence_url"], "/rumors/dead-voters");
+    assert!(v["finding"].is_null());
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no `deceased` finding")
+    );
+    // No allegation at all.
+    let v = label_text(&h, "Happy Thanksgiving everyone, go vote early").await;
+    assert_eq!(v["matched"], false, "{v}");
+    assert!(v["label"].is_null() && v["entry"].is_null());
+
+    // The administrator publishes a `deceased` finding with no evidence.
+    let mut a = admin(&h).await;
+    a.post(&h, "/admin/elections", &[("name", "E")]).await;
+    a.get(&h, "/admin/e/1").await;
+    let json = finding_json("deceased", Status::NoEvidence);
+    let r = a
+        .upload(&h, "/admin/e/1/finding", "deceased.json", json.as_bytes())
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let v = label_text(&h, DEAD).await;
+    assert_eq!(v["label"], DISPUTED, "{v}");
+    assert_eq!(v["entry"]["title"], "Dead people voted");
+    assert_eq!(v["finding"]["check"], "deceased");
+    assert_eq!(v["finding"]["status"]["kind"], "no_evidence");
+    assert!(v["best"]["score"].as_f64().unwrap() > 0.0);
+    // The same answer for a form-encoded post.
+    let (status, form) = label_api(
+        &h,
+        Some("application/x-www-form-urlencoded"),
+        format!("text={}", enc(DEAD)).into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(form, v);
+    // Another allegation (other check) stays unlabeled.
+    let v2 = label_text(
+        &h,
+        "The Dominion voting machines flipped votes from Trump to Biden",
+    )
+    .await;
+    assert_eq!(v2["matched"], true, "{v2}");
+    assert!(v2["label"].is_null(), "{v2}");
+    // The evidence links resolve: the finding as published, the Rumor
+    // Control page of the allegation with the label, the log entry.
+    let mut p = Client::default();
+    let path = v["finding"]["path"].as_str().unwrap();
+    let r = p.get(&h, path).await;
+    assert_eq!(r.status, StatusCode::OK, "{path}");
+    let doc: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(doc["schema"], "canvass.finding.v1");
+    assert_eq!(doc["check"], "deceased");
+    let r = p.get(&h, v["evidence_url"].as_str().unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for part in [
+        "Rumor",
+        "Reality",
+        "Label",
+        DISPUTED,
+        "Evidence",
+        "log entry #",
+    ] {
+        assert!(r.body.contains(part), "{part}: {}", r.body);
+    }
+    let seq = path
+        .trim_start_matches("/rumors/1-")
+        .trim_end_matches(".json");
+    let r = p.get(&h, "/e/1/log").await;
+    assert!(
+        r.body.contains(&format!("id=\"entry-{seq}\"")),
+        "{}",
+        r.body
+    );
+    // The finding's page shows the registry's rumor text and the label.
+    let r = p.get(&h, &format!("/rumors/1-{seq}")).await;
+    assert!(
+        r.body.contains(DISPUTED) && r.body.contains("deceased voter"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        p.get(&h, "/rumors/no-such-claim").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        p.get(&h, "/rumors/1-999.json").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // One finding supporting the allegation withholds "disputed".
+    let json = finding_json("deceased", Status::Supported { cases: 2 });
+    a.get(&h, "/admin/e/1").await;
+    let r = a
+        .upload(&h, "/admin/e/1/finding", "deceased-2.json", json.as_bytes())
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let v = label_text(&h, DEAD).await;
+    assert_eq!(v["matched"], true);
+    assert!(v["label"].is_null(), "{v}");
+    assert_eq!(v["finding"]["status"]["kind"], "supported");
+    // After a restart the matcher is rebuilt from the logs in the store.
+    let Harness { _dir: dir, .. } = h;
+    let h = harness_with_db(dir, &db);
+    let v = label_text(&h, DEAD).await;
+    assert!(v["label"].is_null(), "{v}");
+    assert_eq!(v["finding"]["status"]["kind"], "supported", "{v}");
+}
+
+#[tokio::test]
+async fn label_api_refuses_bad_bodies_with_json_errors() {
+    let h = harness();
+    for (ct, body) in [
+        (Some("application/json"), b"{\"text\": ".to_vec()),
+        (Some("application/json"), b"{}".to_vec()),
+        (Some("application/json"), b"{\"text\": 5}".to_vec()),
+        (Some("application/json"), b"[\"text\"]".to_vec()),
+        (None, vec![0xff, 0xfe, 0x00]),
+        (
+            Some("application/x-www-form-urlencoded"),
+            b"post=hello".to_vec(),
+        ),
+    ] {
+        let (status, v) = label_api(&h, ct, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body:?}: {v}");
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+    }
+    // Over 16 KiB: refused, whether the length is declared or not.
+    let big = serde_json::to_vec(&serde_json::json!({ "text": "dead people voted ".repeat(1000) }))
+        .unwrap();
+    assert!(big.len() > canvass_server::label::BODY_LIMIT);
+    let (status, v) = label_api(&h, Some("application/json"), big.clone()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    let r = Client::default()
+        .send(
+            &h,
+            Request::post("/api/label")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, big.len())
+                .body(Body::from(big))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Just under the limit is fine.
+    let fits = serde_json::to_vec(&serde_json::json!({ "text": "x".repeat(16_000) })).unwrap();
+    assert_eq!(
+        label_api(&h, Some("application/json"), fits).await.0,
+        StatusCode::OK
+    );
+    // GET is not the API.
+    assert_eq!(
+        Client::default().get(&h, "/api/label").await.status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+}
+
+#[tokio::test]
+async fn label_api_is_rate_limited_per_address() {
+    let h = harness();
+    let limit = Config::default().label_limit;
+    for i in 0..limit {
+        let body = serde_json::to_vec(&serde_json::json!({ "text": format!("post {i}") })).unwrap();
+        assert_eq!(
+            label_api(&h, None, body).await.0,
+            StatusCode::OK,
+            "request {i}"
+        );
+    }
+    let (status, v) = label_api(&h, None, b"{\"text\": \"one more\"}".to_vec()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert!(v["error"].is_string());
+    // The HTML check form shares the budget of the address.
+    let mut c = Client::default();
+    c.get(&h, "/rumors").await;
+    let r = c.post(&h, "/rumors/check", &[("text", DEAD)]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // Sign-in has its own.
+    c.get(&h, "/signin").await;
+    assert_eq!(
+        c.post(&h, "/signin", &[("token", TOKEN)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn rumor_control_checks_a_post_without_javascript() {
+    let h = harness();
+    let mut c = Client::default();
+    let r = c.get(&h, "/rumors").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("action=\"/rumors/check\""), "{}", r.body);
+    assert!(c.csrf.is_some() && c.cookie.is_some());
+    // Every allegation with its rumor text and the label the API gives.
+    assert!(r.body.contains("Dead people voted") && r.body.contains("Observers were kept out"));
+    assert!(
+        r.body.contains("no `deceased` finding is published yet"),
+        "{}",
+        r.body
+    );
+    let r = c.post(&h, "/rumors/check", &[("text", DEAD)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("href=\"/rumors/dead-voters\""),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("No \u{201c}disputed\u{201d} label."),
+        "{}",
+        r.body
+    );
+    // A post that is no allegation.
+    let r = c
+        .post(
+            &h,
+            "/rumors/check",
+            &[("text", "I mailed my ballot yesterday")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("makes none of the allegations"),
+        "{}",
+        r.body
+    );
+    // Empty or oversize posts are refused with a message.
+    let r = c.post(&h, "/rumors/check", &[("text", "  ")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let long = "a".repeat(canvass_server::label::BODY_LIMIT + 1);
+    let r = c.post(&h, "/rumors/check", &[("text", &long)]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("longer than"), "{}", r.body);
+    // Without the CSRF token, with another session's token, or with no session: refused.
+    let r = c
+        .post(&h, "/rumors/check", &[("text", DEAD), ("csrf", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut other = Client::default();
+    other.get(&h, "/rumors").await;
+    let stolen = other.csrf.clone().unwrap();
+    let r = c
+        .post(&h, "/rumors/check", &[("text", DEAD), ("csrf", &stolen)])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut anon = Client {
+        cookie: None,
+        csrf: Some(stolen),
+    };
+    let r = anon.post(&h, "/rumors/check", &[("text", DEAD)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // With a finding published the form shows the label.
+    let mut a = admin(&h).await;
+    a.post(&h, "/admin/elections", &[("name", "E")]).await;
+    a.get(&h, "/admin/e/1").await;
+    let json = finding_json("deceased", Status::NoEvidence);
+    a.upload(&h, "/admin/e/1/finding", "deceased.json", json.as_bytes())
+        .await;
+    let r = c.post(&h, "/rumors/check", &[("text", DEAD)]).await;
+    assert!(r.body.contains(&format!("Label: {DISPUTED}")), "{}", r.body);
+    assert!(r.body.contains("finding JSON"), "{}", r.body);
 }

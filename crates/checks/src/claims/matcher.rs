@@ -491,6 +491,16 @@ impl Matcher {
                 reason,
             };
         };
+        let mut decision = self.entry_decision(entry);
+        decision.best = Some(best);
+        decision
+    }
+
+    /// What the answer is for a post matched to `entry`, whatever its text:
+    /// the label (when the published finding of its check disputes the
+    /// allegation), the finding that decided and why. `best` is left empty.
+    /// This is what a Rumor Control page shows as "the label the API gives".
+    pub fn entry_decision(&self, entry: &Entry) -> Decision {
         let published = self.findings.verdict(&entry.check);
         let finding = published.map(|p| FindingSummary {
             check: p.finding.check.clone(),
@@ -535,7 +545,7 @@ impl Matcher {
             evidence_url: Some(self.evidence_url(&entry.id)),
             entry: Some(EntrySummary::from(entry)),
             finding,
-            best: Some(best),
+            best: None,
             reason,
         }
     }

@@ -205,7 +205,7 @@ pub fn log_table(lines: &[LogLine], limit: usize) -> Markup {
             thead { tr { th.num scope="col" { "#" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "SHA-256" } } }
             tbody {
                 @for l in lines.iter().rev().take(limit) {
-                    tr { td.num { (l.seq) } td { (l.actor) } td { (event_text(&l.event)) } td.code { (l.sha256.get(..16).unwrap_or("")) "…" } }
+                    tr id={ "entry-" (l.seq) } { td.num { (l.seq) } td { (l.actor) } td { (event_text(&l.event)) } td.code { (l.sha256.get(..16).unwrap_or("")) "…" } }
                 }
             }
         }

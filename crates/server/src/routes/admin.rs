@@ -1004,6 +1004,7 @@ pub async fn publish_finding(
     app.with(move |inner, app| {
         inner.election(id)?;
         inner.record(id, "admin", Event::FindingPublished { finding: value })?;
+        app.labels.refresh(inner)?;
         app.checkpoint(inner, id)
     })
     .await?;
