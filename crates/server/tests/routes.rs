@@ -744,7 +744,9 @@ async fn label_api(
     let r = Client::default()
         .send(h, b.body(Body::from(body)).unwrap())
         .await;
-    let v = serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body));
+    let v = serde_json::from_str(&r.body);
+    assert!(v.is_ok(), "not JSON: {}", r.body);
+    let v = v.unwrap();
     (r.status, v)
 }
 
