@@ -30,7 +30,7 @@ use canvass_audit::workflow::{
     next_round, order_cards, retrieval_order, round_sample,
 };
 use canvass_evidence::Hash;
-use canvass_evidence::canonical::to_canonical_json;
+use canvass_evidence::canonical::{CARD_LEAF_ENCODING, to_canonical_json};
 use canvass_evidence::commitment::{card_leaf_hash, sha256_reader};
 use canvass_evidence::inclusion_proof::verify_inclusion;
 use canvass_evidence::keys::PublicKey;
@@ -307,6 +307,23 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
         .map(|e| e.payload.clone())
         .unwrap_or_default();
     let root_hex = commitment["root"].as_str().unwrap_or_default().to_owned();
+    // The leaves are rebuilt in the encoding this verifier knows
+    // (docs/CANONICAL.md); a record committed with another one cannot be
+    // checked leaf by leaf here, and saying so beats a bare root mismatch.
+    let encoding = commitment["leaf_encoding"]
+        .as_str()
+        .unwrap_or("(none given)");
+    if encoding != CARD_LEAF_ENCODING {
+        r.fail(
+            LOG_FILE,
+            format!("the commitment ({})", line(ci)),
+            format!(
+                "its leaf_encoding is {encoding}; this verifier rebuilds {CARD_LEAF_ENCODING} \
+                 leaves only (docs/CANONICAL.md), so the Merkle root cannot be checked"
+            ),
+        );
+        return Ok(());
+    }
     let mut cvrs = match read_cvrs(dir) {
         Ok(c) => c,
         Err(e) => {
