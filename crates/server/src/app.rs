@@ -82,6 +82,23 @@ impl Inner {
     }
 }
 
+/// Write to the store's `mvrs` table every manual vote record the log holds
+/// and the table lacks (an entry whose row a crash kept from being written
+/// after its log entry); rows already there are left as they are.
+fn store_missing_records(db: &mut Db, st: &ElectionState) -> AppResult<()> {
+    let Some(audit) = st.audit.as_ref().and_then(|a| a.store_audit) else {
+        return Ok(());
+    };
+    let stored: std::collections::BTreeSet<String> =
+        db.records(audit)?.into_iter().map(|r| r.card.0).collect();
+    for r in st.manual_records().map_err(AppError::Internal)? {
+        if !stored.contains(&r.card.0) {
+            db.enter_record(audit, &r)?;
+        }
+    }
+    Ok(())
+}
+
 /// The shared state of the server.
 pub struct AppState {
     /// The store and elections.
@@ -102,8 +119,10 @@ impl AppState {
     /// Start from a store: rebuild every election from its log.
     pub fn new(db: Db, config: Config, key: PrivateKey, admin_token: &str) -> AppResult<AppState> {
         let mut elections = BTreeMap::new();
+        let mut db = db;
         for (id, _) in db.elections()? {
             let st = ElectionState::load(&db, id).map_err(AppError::Internal)?;
+            store_missing_records(&mut db, &st)?;
             elections.insert(id, st);
         }
         let registry = match &config.registry {

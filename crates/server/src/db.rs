@@ -115,6 +115,10 @@ impl Db {
     pub fn enter_record(&mut self, audit: AuditId, record: &ManualRecord) -> R<()> {
         forward!(self, s => s.enter_record(audit, record).map(|_| ()))
     }
+    /// Every manual vote record of an audit, by card id.
+    pub fn records(&self, audit: AuditId) -> R<Vec<ManualRecord>> {
+        forward!(self, s => s.records(audit))
+    }
     /// Append a log entry.
     pub fn append_log(
         &mut self,

@@ -252,6 +252,91 @@ impl ElectionState {
         Ok(())
     }
 
+    /// The store's manual vote record (`mvrs` row) of an entered card, read
+    /// back from the audit's paper: `None` when the card is not entered or
+    /// is a phantom (no card id, so never in the store's sample). Contests
+    /// not on the card are left out, a blank is the contest with no marks,
+    /// an overvote one `Overvote` mark; candidates are the audit's indexes
+    /// (the contest's candidate ids; a write-in bucket the audit added to a
+    /// contest without one is the index after the last candidate).
+    pub fn manual_record(
+        &self,
+        card: usize,
+        board: &str,
+    ) -> Result<Option<canvass_store::ManualRecord>, String> {
+        use canvass_model::{CandidateId, CardId, Choice, ContestVotes, Mark};
+        let Some(a) = &self.audit else {
+            return Ok(None);
+        };
+        let (Some(paper), Some(card_id)) = (
+            a.paper.get(&card),
+            a.cards.get(card).and_then(|c| c.card_id.clone()),
+        ) else {
+            return Ok(None);
+        };
+        let candidate = |i: &usize| {
+            u32::try_from(*i)
+                .map(|c| Choice::Candidate(CandidateId(c)))
+                .map_err(|_| format!("candidate index {i}"))
+        };
+        let paper = match paper {
+            Paper::NotFound => canvass_store::Paper::NotFound,
+            Paper::Found(sel) => {
+                let mut contests = Vec::with_capacity(sel.len());
+                for (s, c) in sel.iter().zip(&a.spec.contests) {
+                    let id = self
+                        .definition
+                        .find_contest_by_name(&c.name)
+                        .ok_or_else(|| format!("contest {:?} is not in the election", c.name))?;
+                    let marks = match s {
+                        Selection::Absent => continue,
+                        Selection::Blank => Vec::new(),
+                        Selection::Overvote => vec![Mark::vote(Choice::Overvote)],
+                        Selection::Votes(v) => v
+                            .iter()
+                            .map(|i| candidate(i).map(Mark::vote))
+                            .collect::<Result<_, _>>()?,
+                        Selection::Ranking(r) => r
+                            .iter()
+                            .zip(1u32..)
+                            .map(|(i, rank)| candidate(i).map(|c| Mark::ranked(rank, c)))
+                            .collect::<Result<_, _>>()?,
+                    };
+                    contests.push(ContestVotes::new(id, marks));
+                }
+                canvass_store::Paper::Found(contests)
+            }
+        };
+        Ok(Some(canvass_store::ManualRecord {
+            card: CardId::new(card_id),
+            paper,
+            board: board.to_owned(),
+            entered_by: None,
+        }))
+    }
+
+    /// The manual vote records of every entered card, each with the actor
+    /// of its log entry as its board, in card order.
+    pub fn manual_records(&self) -> Result<Vec<canvass_store::ManualRecord>, String> {
+        let Some(a) = &self.audit else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(a.entered_by.len());
+        for (&card, &(_, seq)) in &a.entered_by {
+            let actor = self
+                .log
+                .binary_search_by_key(&seq, |l| l.seq)
+                .ok()
+                .and_then(|i| self.log.get(i))
+                .map(|l| l.actor.as_str())
+                .ok_or_else(|| format!("log entry {seq} is missing"))?;
+            if let Some(r) = self.manual_record(card, actor)? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
     /// Build the audit (the workflow's `build_audit`) from the stored cards and manifest.
     pub fn build(
         &self,

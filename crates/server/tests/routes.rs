@@ -1033,3 +1033,94 @@ async fn rumor_control_checks_a_post_without_javascript() {
     assert!(r.body.contains(&format!("Label: {DISPUTED}")), "{}", r.body);
     assert!(r.body.contains("finding JSON"), "{}", r.body);
 }
+
+/// The store's manual vote records of election 1's audit, with the records
+/// the server's state gives for the same cards.
+fn stored_records(
+    h: &Harness,
+) -> (
+    Vec<canvass_store::ManualRecord>,
+    Vec<canvass_store::ManualRecord>,
+) {
+    let inner = h.app.inner.lock().unwrap();
+    let st = &inner.elections[&canvass_store::ElectionId(1)];
+    let audit = st.audit.as_ref().unwrap().store_audit.unwrap();
+    let mut expected = st.manual_records().unwrap();
+    expected.sort_by(|a, b| a.card.0.cmp(&b.card.0));
+    (inner.db.records(audit).unwrap(), expected)
+}
+
+#[tokio::test]
+async fn manual_vote_records_reach_the_store_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("canvass.db").display().to_string();
+    let h = harness_with_db(dir, &db);
+    let (_a, codes) = set_up(&h, 1).await;
+    let mut b = board(&h, &codes[0], "Ann (D)", "Bob (R)").await;
+    let n = board_len(&h, 0).min(6);
+    assert!(n >= 2);
+    for pos in 0..n {
+        let path = format!("/board/ballot/{}", pos + 1);
+        b.get(&h, &path).await;
+        let texts = truthful_reading(&h, 0, pos);
+        let mut fields: Vec<(String, String)> = if pos == 1 {
+            vec![("not_found".into(), "1".into())]
+        } else {
+            texts
+                .iter()
+                .enumerate()
+                .map(|(ci, t)| (format!("t{ci}"), t.clone()))
+                .collect()
+        };
+        fields.push(("confirm1".into(), "on".into()));
+        fields.push(("confirm2".into(), "on".into()));
+        let f: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = b.post(&h, &path, &f).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let (stored, expected) = stored_records(&h);
+    assert_eq!(stored.len(), n, "one row per entered (non-phantom) card");
+    assert_eq!(stored, expected);
+    assert!(stored.iter().all(|r| r.board.contains("Ann (D), Bob (R)")));
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|r| r.paper == canvass_store::Paper::NotFound)
+            .count(),
+        1
+    );
+    // A truthful reading stores the CVR's own marks for each audited contest
+    // (where the CVR marks only candidates, within the vote limit).
+    {
+        let inner = h.app.inner.lock().unwrap();
+        let st = &inner.elections[&canvass_store::ElectionId(1)];
+        let cards = inner.db.all_cards(canvass_store::ElectionId(1)).unwrap();
+        let mut compared = 0;
+        for r in &stored {
+            let canvass_store::Paper::Found(contests) = &r.paper else {
+                continue;
+            };
+            let cvr = cards.iter().find(|c| c.id == r.card).unwrap();
+            for cv in contests {
+                let orig = cvr.contests.iter().find(|c| c.contest == cv.contest);
+                assert!(orig.is_some(), "contest {:?} is not on the CVR", cv.contest);
+                let orig = orig.unwrap();
+                let limit = st.definition.contest(cv.contest).seats.max(1) as usize;
+                if orig.marks.len() <= limit {
+                    assert_eq!(orig, cv, "card {}", r.card.0);
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 0);
+    }
+    // Restart: the rows are read back as they were, and nothing is added.
+    let Harness { _dir: dir, .. } = h;
+    let h = harness_with_db(dir, &db);
+    let (again, expected) = stored_records(&h);
+    assert_eq!(again, stored);
+    assert_eq!(again, expected);
+}

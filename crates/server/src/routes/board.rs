@@ -407,6 +407,16 @@ fn record_entry(
             reading,
         },
     )?;
+    // The log entry is durable; now the store's `mvrs` row, under the same
+    // lock (so rows follow the log's order). A crash between the two is
+    // repaired at start (`AppState::new` writes logged entries the table
+    // lacks).
+    let st = inner.election(id)?;
+    let audit = st.audit.as_ref().and_then(|a| a.store_audit);
+    let record = st.manual_record(card, actor).map_err(AppError::Internal)?;
+    if let (Some(audit), Some(record)) = (audit, record) {
+        inner.db.enter_record(audit, &record)?;
+    }
     Ok(true)
 }
 
