@@ -215,6 +215,32 @@ fn a_finding_decides_the_label() {
     assert_eq!(matcher(f).label(post), None);
 }
 
+/// `entry_decision` (what a Rumor Control page shows) is the answer any
+/// matched post gets, whatever its words.
+#[test]
+fn entry_decision_is_what_a_matched_post_gets() {
+    let mut f = Findings::none();
+    f.add("d.json".into(), finding("deceased", Status::NoEvidence));
+    let m = matcher(f);
+    for (post, id) in [
+        ("dead people voted in Georgia", "dead-voters"),
+        ("Dominion machines flipped votes", "vote-flipping-machines"),
+    ] {
+        let d = m.decide(post);
+        let entry = m.registry().entry(id).unwrap();
+        let mut e = m.entry_decision(entry);
+        assert_eq!(e.best, None);
+        e.best = d.best.clone();
+        assert_eq!(e, d, "{post}");
+    }
+    let dead = m.entry_decision(m.registry().entry("dead-voters").unwrap());
+    assert_eq!(
+        dead.label.as_deref(),
+        Some("This claim about election fraud is disputed")
+    );
+    assert_eq!(dead.finding.unwrap().path, "d.json");
+}
+
 #[test]
 fn findings_are_read_from_a_directory() {
     let dir = tempfile::tempdir().unwrap();
