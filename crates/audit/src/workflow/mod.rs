@@ -29,6 +29,7 @@
 //! ```
 
 mod assertions;
+pub mod batch;
 mod discrepancy;
 mod error;
 mod mvr;
