@@ -4,20 +4,25 @@
 //! canvass audit create DIR --cvrs PATH... [--format F] --manifest MANIFEST.csv \
 //!                          --contest NAME... --risk-limit 0.05 --method comparison|polling \
 //!                          [--risk-function kaplan-markov|alpha|betting]
+//! canvass audit create DIR --method batch-comparison --batch-tallies TALLIES.csv \
+//!                          --manifest MANIFEST.csv --contest NAME... [--seats NAME=N]... \
+//!                          --risk-limit 0.05 [--cvrs PATH... [--format F]]
 //! canvass audit seed   DIR --seed S
 //! canvass audit draw   DIR
-//! canvass audit record DIR --mvrs FILE
+//! canvass audit record DIR --mvrs FILE | --hand-tallies FILE
 //! canvass audit status DIR [--json]
 //! ```
 //!
 //! The logic lives in `canvass_audit::workflow`; this module reads and writes
-//! the audit directory (see `audit_dir` and docs/AUDIT.md).
+//! the audit directory (see `audit_dir` and docs/AUDIT.md). Batch-comparison
+//! audits are in `cmd_audit_batch`; every subcommand hands them over there.
 
 use crate::audit_dir::{
     Audit, Inputs, MvrImport, SeedFile, cards_csv, digest_path, json_bytes, read_manifest,
     read_mvr_file, round_csvs, sha256_hex, write_atomic,
 };
 use crate::audit_log::{self, AuditLog};
+use crate::batch_dir::is_batch_audit;
 use anyhow::{Context, bail};
 use canvass_audit::workflow::{
     AuditInputs, ContestRule, ContestState, ContestStatus, Method, Paper, RiskFunction, RoundPlan,
@@ -43,9 +48,18 @@ enum AuditCommand {
     Create {
         /// The audit directory (created; must not hold an audit yet).
         dir: PathBuf,
-        /// CVR files or folders.
-        #[arg(long, required = true, num_args = 1..)]
+        /// CVR files or folders (optional for batch-comparison, where their
+        /// contest totals are checked against the batch tallies).
+        #[arg(long, num_args = 1..)]
         cvrs: Vec<PathBuf>,
+        /// Batch-comparison only: the reported votes per batch, CSV with
+        /// columns batch, contest, candidate, votes (and optionally tabulator).
+        #[arg(long, value_name = "CSV")]
+        batch_tallies: Option<PathBuf>,
+        /// Batch-comparison only: the number of winners of a contest,
+        /// NAME=N (default 1; repeat for several contests).
+        #[arg(long = "seats", value_name = "NAME=N")]
+        seats: Vec<String>,
         /// The CVR format (detected when omitted).
         #[arg(long)]
         format: Option<Format>,
@@ -59,9 +73,11 @@ enum AuditCommand {
         /// The risk limit, e.g. 0.05 for 5%.
         #[arg(long)]
         risk_limit: f64,
-        /// comparison (each card's paper against its CVR) or polling.
+        /// comparison (each card's paper against its CVR), polling, or
+        /// batch-comparison (each drawn batch's hand tally against its
+        /// reported tally).
         #[arg(long, value_parser = parse_method)]
-        method: Method,
+        method: CliMethod,
         /// The risk function of a comparison audit: kaplan-markov (super-simple,
         /// as Arlo and Colorado), alpha (ALPHA, shrink-trunc) or betting.
         #[arg(long, value_parser = parse_risk_function, default_value = "kaplan-markov")]
@@ -90,8 +106,16 @@ enum AuditCommand {
         dir: PathBuf,
         /// The MVR file: CSV with card_id (or batch and position) and one
         /// column per contest, or a JSON array of records.
-        #[arg(long)]
-        mvrs: PathBuf,
+        #[arg(
+            long,
+            required_unless_present = "hand_tallies",
+            conflicts_with = "hand_tallies"
+        )]
+        mvrs: Option<PathBuf>,
+        /// Batch-comparison: the hand tallies of drawn batches, CSV with
+        /// columns batch, contest, candidate, votes (optionally tabulator).
+        #[arg(long, value_name = "CSV")]
+        hand_tallies: Option<PathBuf>,
         /// The role id of the board that entered the records (e.g. BOARD-1;
         /// never a person's name), written to the audit log.
         #[arg(long, value_name = "BOARD-ID")]
@@ -107,12 +131,22 @@ enum AuditCommand {
     },
 }
 
-fn parse_method(s: &str) -> Result<Method, String> {
+/// `--method` of `audit create`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CliMethod {
+    /// A card-level method.
+    Card(Method),
+    /// Batch comparison (MACRO, PPEB).
+    BatchComparison,
+}
+
+fn parse_method(s: &str) -> Result<CliMethod, String> {
     match s {
-        "comparison" => Ok(Method::Comparison),
-        "polling" => Ok(Method::Polling),
+        "comparison" => Ok(CliMethod::Card(Method::Comparison)),
+        "polling" => Ok(CliMethod::Card(Method::Polling)),
+        "batch-comparison" => Ok(CliMethod::BatchComparison),
         _ => Err(format!(
-            "unknown method {s:?}; expected comparison or polling"
+            "unknown method {s:?}; expected comparison, polling or batch-comparison"
         )),
     }
 }
@@ -129,6 +163,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         AuditCommand::Create {
             dir,
             cvrs,
+            batch_tallies,
+            seats,
             format,
             manifest,
             contests,
@@ -136,24 +172,68 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             method,
             risk_function,
             key,
-        } => create(
-            &dir,
-            &cvrs,
-            format,
-            &manifest,
-            &contests,
-            risk_limit,
-            method,
-            risk_function,
-            key.as_deref(),
-        ),
+        } => match method {
+            CliMethod::BatchComparison => {
+                let Some(tallies) = batch_tallies else {
+                    bail!("--method batch-comparison needs --batch-tallies CSV");
+                };
+                crate::cmd_audit_batch::create(&crate::cmd_audit_batch::CreateArgs {
+                    dir: &dir,
+                    tallies: &tallies,
+                    cvrs: &cvrs,
+                    format,
+                    manifest: &manifest,
+                    contests: &contests,
+                    seats: &seats,
+                    risk_limit,
+                    key: key.as_deref(),
+                })
+            }
+            CliMethod::Card(method) => {
+                if batch_tallies.is_some() || !seats.is_empty() {
+                    bail!("--batch-tallies and --seats are for --method batch-comparison");
+                }
+                if cvrs.is_empty() {
+                    bail!("--method {} needs --cvrs", method.name());
+                }
+                create(
+                    &dir,
+                    &cvrs,
+                    format,
+                    &manifest,
+                    &contests,
+                    risk_limit,
+                    method,
+                    risk_function,
+                    key.as_deref(),
+                )
+            }
+        },
         AuditCommand::Seed { dir, seed } => record_seed(&dir, &seed),
+        AuditCommand::Draw { dir } if is_batch_audit(&dir) => crate::cmd_audit_batch::draw(&dir),
         AuditCommand::Draw { dir } => draw(&dir),
         AuditCommand::Record {
             dir,
             mvrs,
+            hand_tallies,
             entered_by,
-        } => record(&dir, &mvrs, entered_by.as_deref()),
+        } => match (is_batch_audit(&dir), mvrs, hand_tallies) {
+            (true, None, Some(h)) => {
+                crate::cmd_audit_batch::record(&dir, &h, entered_by.as_deref())
+            }
+            (true, _, _) => bail!(
+                "{}: a batch-comparison audit takes hand tallies: --hand-tallies FILE",
+                dir.display()
+            ),
+            (false, Some(m), None) => record(&dir, &m, entered_by.as_deref()),
+            (false, _, _) => bail!(
+                "{}: this audit takes manual vote records: --mvrs FILE",
+                dir.display()
+            ),
+        },
+        AuditCommand::Status { dir, json } if is_batch_audit(&dir) => {
+            crate::cmd_audit_batch::status(&dir, json)
+        }
         AuditCommand::Status { dir, json } => status(&dir, json),
     }
 }
@@ -267,10 +347,14 @@ pub(crate) fn create(
 }
 
 pub(crate) fn record_seed(dir: &Path, seed: &str) -> anyhow::Result<()> {
-    let audit = Audit::open(dir)?;
+    let existing = if is_batch_audit(dir) {
+        crate::batch_dir::BatchAudit::open(dir)?.seed
+    } else {
+        Audit::open(dir)?.seed
+    };
     let mut log = AuditLog::open(dir)?;
     let root = audit_log::require_commitment(&log.events()?)?;
-    if let Some(s) = &audit.seed {
+    if let Some(s) = &existing {
         bail!(
             "{}: the seed is already recorded ({:?}); it cannot be changed",
             dir.display(),
@@ -561,7 +645,7 @@ pub(crate) fn status_report(audit: &Audit, json: bool) -> anyhow::Result<String>
 }
 
 /// Print a report; a closed pipe (`canvass audit status DIR | head`) is not an error.
-fn emit(text: &str) -> anyhow::Result<()> {
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -1,10 +1,12 @@
 //! `canvass generate --ballots N --contests K [--ranked R] [--candidates C]
-//! [--seed S] --format cdf-json|dominion-json --out PATH`
+//! [--seed S] --format cdf-json|dominion-json --out PATH [--batch-tallies CSV]`
 //!
 //! Writes the CVRs in the chosen format (a CDF JSON file, or a Dominion
 //! export folder) and the ballot manifest (`batch,ballots`) next to them
 //! (`PATH.manifest.csv`, or `manifest.csv` inside the folder), and prints the true tallies as JSON on
-//! stdout.
+//! stdout. With `--batch-tallies` it also writes the CVRs' votes per batch
+//! (`batch,contest,candidate,votes`, plurality and vote-for-N contests), the
+//! input of a batch-comparison audit (docs/AUDIT.md).
 
 use anyhow::{Context, bail};
 use canvass_formats::Format;
@@ -39,6 +41,80 @@ pub struct Args {
     /// Where to write the CVRs (a file for cdf-json, a folder for dominion-json).
     #[arg(long)]
     out: PathBuf,
+    /// Also write the batch tallies (votes per batch, contest and candidate,
+    /// as the tabulators report them) to this CSV file.
+    #[arg(long, value_name = "CSV")]
+    batch_tallies: Option<PathBuf>,
+}
+
+/// Write the CVRs' votes per batch as `batch,contest,candidate,votes`:
+/// batches in manifest order (named `tabulator-batch` as in the manifest),
+/// the plurality and vote-for-N contests each batch holds, every candidate
+/// (0 included); an overvoted contest counts for no one.
+pub(crate) fn write_batch_tallies(plan: &Plan, out: &Path) -> anyhow::Result<()> {
+    use canvass_model::{Choice, ContestKind};
+    use std::collections::BTreeMap;
+    let election = &plan.election;
+    // (batch name) -> contest index -> candidate index -> votes
+    let mut per_batch: BTreeMap<String, BTreeMap<usize, Vec<u64>>> = BTreeMap::new();
+    for card in plan.cards() {
+        let name = format!(
+            "{}-{}",
+            card.location.tabulator.as_deref().unwrap_or(""),
+            card.location.batch.as_deref().unwrap_or("")
+        );
+        let entry = per_batch.entry(name).or_default();
+        for (ci, contest) in election.contests.iter().enumerate() {
+            if contest.kind != ContestKind::Plurality {
+                continue;
+            }
+            let Some(cv) = card.votes_for(contest.id) else {
+                continue;
+            };
+            let votes = entry
+                .entry(ci)
+                .or_insert_with(|| vec![0; contest.candidates.len()]);
+            let marks: Vec<_> = cv.at_rank(1).collect();
+            if marks.len() > contest.seats.max(1) as usize
+                || marks.iter().any(|m| m.choice == Choice::Overvote)
+            {
+                continue;
+            }
+            for m in marks {
+                if let Choice::Candidate(c) = m.choice
+                    && let Some(k) = contest.candidates.iter().position(|x| x.id == c)
+                    && let Some(v) = votes.get_mut(k)
+                {
+                    *v += 1;
+                }
+            }
+        }
+    }
+    let file = File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut w = csv::Writer::from_writer(BufWriter::new(file));
+    w.write_record(["batch", "contest", "candidate", "votes"])?;
+    for b in &plan.batches {
+        let name = b.name();
+        let Some(contests) = per_batch.get(&name) else {
+            continue;
+        };
+        for (ci, votes) in contests {
+            let Some(contest) = election.contests.get(*ci) else {
+                continue;
+            };
+            for (cand, v) in contest.candidates.iter().zip(votes) {
+                w.write_record([
+                    name.as_str(),
+                    contest.name.as_str(),
+                    cand.name.as_str(),
+                    &v.to_string(),
+                ])?;
+            }
+        }
+    }
+    w.flush()
+        .with_context(|| format!("writing {}", out.display()))?;
+    Ok(())
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -129,6 +205,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     plan.write_manifest_csv(&mut w)?;
     w.flush()
         .with_context(|| format!("writing {}", manifest.display()))?;
+    if let Some(path) = &args.batch_tallies {
+        write_batch_tallies(&plan, path)?;
+    }
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut stdout, &truth_json(&plan, &truth))?;
     writeln!(stdout)?;

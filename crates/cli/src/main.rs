@@ -10,8 +10,10 @@ mod cmd_serve;
 use clap::{Parser, Subcommand};
 
 use canvass_verify::audit_dir;
+use canvass_verify::batch_dir;
 mod audit_log;
 mod cmd_audit;
+mod cmd_audit_batch;
 mod cmd_check;
 mod cmd_check_linkage;
 mod cmd_convert;

@@ -3,6 +3,7 @@
 //! - [`audit_dir`]: the files of an audit directory (docs/AUDIT.md), read,
 //!   written and checked; shared by `canvass audit` and the verifier so that
 //!   both produce the same bytes.
+//! - [`batch_dir`]: the files of a batch-comparison audit directory.
 //! - [`record`]: which of those files are public, and writing them as a
 //!   folder or a ustar archive (`canvass publish`).
 //! - [`check`]: `canvass verify`, recomputing every hash, root, proof,
@@ -10,6 +11,7 @@
 //!   (docs/RECORD.md).
 
 pub mod audit_dir;
+pub mod batch_dir;
 pub mod check;
 pub mod record;
 

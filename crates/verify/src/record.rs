@@ -13,11 +13,14 @@ use std::path::{Path, PathBuf};
 /// Top-level files of a record (those the audit has so far).
 pub const TOP_FILES: &[&str] = &[
     "audit.json",
+    "batch-tallies.csv",
     "cards.csv",
     "checkpoints",
     "commitment.json",
     "cvrs.cdf.json",
     "discrepancies.csv",
+    "hand-tallies.csv",
+    "hand-tally-imports.json",
     "inputs.json",
     "log.jsonl",
     "log.pub",
@@ -37,7 +40,7 @@ pub fn is_public(rel: &str) -> bool {
         ["checkpoints", name] => name
             .strip_suffix(".note")
             .is_some_and(|n| n.len() >= 8 && n.bytes().all(|b| b.is_ascii_digit())),
-        ["mvr-files", name] => {
+        ["mvr-files" | "hand-tally-files", name] => {
             let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
             stem.len() == 4
                 && stem.bytes().all(|b| b.is_ascii_digit())

@@ -280,10 +280,7 @@ pub fn build_batch_audit(
         let k = match list.iter().position(|c| c == &row.candidate) {
             Some(k) => k,
             None => {
-                if list
-                    .iter()
-                    .any(|c| c.eq_ignore_ascii_case(&row.candidate))
-                {
+                if list.iter().any(|c| c.eq_ignore_ascii_case(&row.candidate)) {
                     return Err(row.error(
                         "candidate",
                         format!(
@@ -666,7 +663,9 @@ impl HandBook {
         drawn: &BTreeSet<usize>,
         rows: &[TallyRow],
     ) -> Result<(HandBook, u64), WorkflowError> {
-        let mut groups: BTreeMap<(usize, usize), (Vec<Option<u64>>, &TallyRow)> = BTreeMap::new();
+        // (batch, contest) -> (votes per candidate, the group's first row)
+        type Group<'r> = (Vec<Option<u64>>, &'r TallyRow);
+        let mut groups: BTreeMap<(usize, usize), Group<'_>> = BTreeMap::new();
         for row in rows {
             let bi = find_batch(manifest, row)?;
             let ci = spec
