@@ -18,6 +18,9 @@
 //!    event and each report (`status.json`, `discrepancies.csv`) follows
 //!    from the CVRs and the paper.
 //!
+//! A batch-comparison record (`audit.json` method `batch_comparison`) runs
+//! 1–3 here and its own 4–6 in `batch_check`.
+//!
 //! Every failure names the file and the entry in it.
 
 use crate::audit_dir::{
@@ -76,7 +79,12 @@ impl Report {
         self.failures.is_empty()
     }
 
-    fn fail(&mut self, file: &str, entry: impl Into<String>, problem: impl Into<String>) {
+    pub(crate) fn fail(
+        &mut self,
+        file: &str,
+        entry: impl Into<String>,
+        problem: impl Into<String>,
+    ) {
         self.failures.push(Finding {
             file: file.to_owned(),
             entry: entry.into(),
@@ -84,7 +92,7 @@ impl Report {
         });
     }
 
-    fn pass(&mut self, what: impl Into<String>) {
+    pub(crate) fn pass(&mut self, what: impl Into<String>) {
         self.passed.push(what.into());
     }
 }
@@ -105,7 +113,7 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(h))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -130,7 +138,7 @@ fn first_difference(expected: &[u8], actual: &[u8]) -> (String, String) {
 }
 
 /// Compare recomputed bytes with the record's file `rel`.
-fn same_file(dir: &Path, rel: &str, expected: &[u8], why: &str, r: &mut Report) -> bool {
+pub(crate) fn same_file(dir: &Path, rel: &str, expected: &[u8], why: &str, r: &mut Report) -> bool {
     let actual = std::fs::read(dir.join(rel)).unwrap_or_default();
     if actual == expected {
         return true;
@@ -299,6 +307,11 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
             line(ci),
             line(si)
         ));
+    }
+
+    // A batch-comparison audit commits to its batch tallies, not to CVRs.
+    if crate::batch_dir::is_batch_audit(dir) {
+        return crate::batch_check::run(dir, &events, ci, seed_at, r);
     }
 
     // 4. The commitment.

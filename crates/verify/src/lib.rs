@@ -11,6 +11,7 @@
 //!   (docs/RECORD.md).
 
 pub mod audit_dir;
+mod batch_check;
 pub mod batch_dir;
 pub mod check;
 pub mod record;

@@ -1,0 +1,363 @@
+//! The verifier's checks 4–6 for a batch-comparison audit (docs/RECORD.md,
+//! "Batch-comparison records"): the commitment is the Merkle root over the
+//! lines of `batch-tallies.csv`; `audit.json` follows from the batch tallies
+//! and the manifest; each round's PPEB draws follow from the seed; each
+//! hand-tally file gives the recorded hand counts; each risk event and
+//! report follows from the tallies and the hand counts.
+
+use crate::audit_dir::{COMMITMENT_FILE, MANIFEST_FILE, SeedFile, json_bytes, read_manifest};
+use crate::batch_dir::{
+    BatchAudit, HAND_FILE, TALLIES_FILE, batch_discrepancies_csv, batch_risk_payload,
+    batch_round_csvs, batch_status_json, batch_tallies_csv, hand_tallies_csv, read_tally_rows,
+    tallies_root,
+};
+use crate::check::{Report, same_file, sha256_hex};
+use canvass_audit::workflow::batch::{
+    BatchAuditSpec, BatchTarget, batch_round_sample, build_batch_audit, first_batch_round,
+    next_batch_round,
+};
+use canvass_evidence::canonical::to_canonical_json;
+use canvass_evidence::log::{Event, LOG_FILE, kind};
+use std::path::Path;
+
+fn line(i: usize) -> String {
+    format!("{LOG_FILE} line {}", i + 1)
+}
+
+/// Checks 4–6 of a batch-comparison record; `ci` is the commitment event,
+/// `seed_at` the seed event.
+pub(crate) fn run(
+    dir: &Path,
+    events: &[Event],
+    ci: usize,
+    seed_at: Option<usize>,
+    r: &mut Report,
+) -> anyhow::Result<()> {
+    // 4. The commitment: the root over the lines of batch-tallies.csv.
+    let commitment = events
+        .get(ci)
+        .map(|e| e.payload.clone())
+        .unwrap_or_default();
+    let root_hex = commitment["root"].as_str().unwrap_or_default().to_owned();
+    let tallies_bytes = match std::fs::read(dir.join(TALLIES_FILE)) {
+        Ok(b) => b,
+        Err(e) => {
+            r.fail(TALLIES_FILE, "the file", format!("cannot read: {e}"));
+            return Ok(());
+        }
+    };
+    let (lines, root) = tallies_root(&tallies_bytes);
+    if root != root_hex || commitment["lines"].as_u64() != Some(lines) {
+        r.fail(
+            TALLIES_FILE,
+            "the Merkle root",
+            format!(
+                "{lines} lines with root {root}; the commitment ({}) is {} lines with root {root_hex}",
+                line(ci),
+                commitment["lines"]
+            ),
+        );
+    } else {
+        r.pass(format!(
+            "{TALLIES_FILE}: {lines} lines, RFC 9162 root {root} = the commitment"
+        ));
+    }
+    same_file(
+        dir,
+        COMMITMENT_FILE,
+        &to_canonical_json(&commitment)?,
+        "the commitment differs from the log's",
+        r,
+    );
+
+    // 5. audit.json follows from the batch tallies and the manifest.
+    let published: BatchAuditSpec = match std::fs::read(dir.join("audit.json"))
+        .map_err(anyhow::Error::from)
+        .and_then(|b| Ok(serde_json::from_slice(&b)?))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            r.fail("audit.json", "the file", format!("{e:#}"));
+            return Ok(());
+        }
+    };
+    let manifest = match read_manifest(&dir.join(MANIFEST_FILE)) {
+        Ok(m) => m,
+        Err(e) => {
+            r.fail(MANIFEST_FILE, "the file", format!("{e:#}"));
+            return Ok(());
+        }
+    };
+    let rows = match read_tally_rows(&dir.join(TALLIES_FILE)) {
+        Ok(rows) => rows,
+        Err(e) => {
+            r.fail(TALLIES_FILE, "the file", format!("{e:#}"));
+            return Ok(());
+        }
+    };
+    let targets: Vec<BatchTarget> = published
+        .contests
+        .iter()
+        .map(|c| BatchTarget {
+            name: c.name.clone(),
+            seats: c.seats,
+        })
+        .collect();
+    let (mut spec, tallies) =
+        match build_batch_audit(&manifest, &rows, &targets, published.risk_limit) {
+            Ok(x) => x,
+            Err(e) => {
+                r.fail(TALLIES_FILE, "the audit", e.to_string());
+                return Ok(());
+            }
+        };
+    // The CVR check ran at creation; the CVRs are not part of this record.
+    spec.cvrs_checked = published.cvrs_checked;
+    if published.cvrs_checked {
+        r.notes.push(
+            "audit.json says the CVRs' contest totals were checked against the batch tallies at creation; the CVRs are not in this record, so that check is not repeated".into(),
+        );
+    }
+    let spec_ok = same_file(
+        dir,
+        "audit.json",
+        &json_bytes(&spec)?,
+        "the reported results do not follow from the batch tallies and the manifest",
+        r,
+    );
+    let tallies_ok = same_file(
+        dir,
+        TALLIES_FILE,
+        &batch_tallies_csv(&spec, &tallies)?,
+        "the batch tallies are not in canonical form",
+        r,
+    );
+    if spec_ok && tallies_ok {
+        let outcomes: Vec<String> = spec
+            .contests
+            .iter()
+            .map(|c| format!("{}: {}", c.name, c.names(&c.winners).join(", ")))
+            .collect();
+        r.pass(format!(
+            "the batch tallies give the reported outcome ({})",
+            outcomes.join("; ")
+        ));
+    }
+
+    // 6. The replay.
+    let Some(si) = seed_at else {
+        r.notes
+            .push("no seed yet: the audit has not started".into());
+        return Ok(());
+    };
+    let seed: SeedFile = match std::fs::read(dir.join("seed.json"))
+        .map_err(anyhow::Error::from)
+        .and_then(|b| Ok(serde_json::from_slice(&b)?))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            r.fail("seed.json", "the file", format!("{e:#}"));
+            return Ok(());
+        }
+    };
+    let seed_event = events
+        .get(si)
+        .map(|e| e.payload.clone())
+        .unwrap_or_default();
+    if seed_event["seed"].as_str() != Some(seed.seed.as_str()) {
+        r.fail(
+            "seed.json",
+            "seed",
+            format!(
+                "{:?}, but {} records {}",
+                seed.seed,
+                line(si),
+                seed_event["seed"]
+            ),
+        );
+    }
+    if seed_event["commitment_root"].as_str() != Some(root_hex.as_str()) {
+        r.fail(
+            LOG_FILE,
+            line(si),
+            "the seed is not bound to the committed root",
+        );
+    }
+    let mut audit = BatchAudit::fresh(spec, tallies)?;
+    audit.seed = Some(seed);
+    let (mut risk_events, mut reports, mut files) = (0, 0, 0);
+    for (i, e) in events.iter().enumerate().skip(si + 1) {
+        match e.kind.as_str() {
+            kind::SAMPLE => {
+                let plan = match audit.current() {
+                    None => first_batch_round(&audit.spec, &audit.tallies),
+                    Some(current) => match next_batch_round(current, &audit.statuses()) {
+                        Ok(p) => p,
+                        Err(err) => {
+                            r.fail(LOG_FILE, line(i), format!("no next round follows: {err}"));
+                            return Ok(());
+                        }
+                    },
+                };
+                let before = audit.draws(audit.current());
+                let after = audit.draws(Some(&plan));
+                let (sample, fresh) = batch_round_sample(&audit.spec, &before, &after);
+                let (sample_bytes, retrieval_bytes) = batch_round_csvs(&audit, &sample, &fresh)?;
+                let folder = format!("round-{}", plan.round);
+                let why = format!("round {} does not follow from the seed", plan.round);
+                let mut ok = true;
+                for (name, bytes) in [
+                    ("round.json", json_bytes(&plan)?),
+                    ("sample.csv", sample_bytes),
+                    ("retrieval.csv", retrieval_bytes),
+                ] {
+                    let rel = format!("{folder}/{name}");
+                    if !same_file(dir, &rel, &bytes, &why, r) {
+                        ok = false;
+                    }
+                    if e.file(&rel).map(|f| f.sha256.as_str()) != Some(sha256_hex(&bytes).as_str())
+                    {
+                        ok = false;
+                        r.fail(
+                            LOG_FILE,
+                            line(i),
+                            format!("{rel}: the logged SHA-256 is not that of the recomputed file ({why})"),
+                        );
+                    }
+                }
+                if ok {
+                    r.pass(format!(
+                        "round {}: the {} PPEB draws and the {} batches to hand count follow from the seed",
+                        plan.round,
+                        sample.len(),
+                        fresh.len()
+                    ));
+                }
+                audit.rounds.push(plan);
+            }
+            kind::MVR => {
+                let Some(file) = e.files.first() else {
+                    r.fail(LOG_FILE, line(i), "a hand-tally event without its file");
+                    continue;
+                };
+                files += 1;
+                let rows = match read_tally_rows(&dir.join(&file.path)) {
+                    Ok(rows) => rows,
+                    Err(err) => {
+                        r.fail(&file.path, "the file", format!("{err:#}"));
+                        return Ok(());
+                    }
+                };
+                let (book, new) = match audit.accept(&rows) {
+                    Ok(x) => x,
+                    Err(err) => {
+                        r.fail(&file.path, "the records", format!("{err:#}"));
+                        return Ok(());
+                    }
+                };
+                let hand = hand_tallies_csv(&audit.spec, &book)?;
+                if e.file(HAND_FILE).map(|f| f.sha256.as_str()) != Some(&sha256_hex(&hand)) {
+                    r.fail(
+                        HAND_FILE,
+                        format!("after {}", line(i)),
+                        format!("the recorded hand tallies do not follow from {}", file.path),
+                    );
+                }
+                if e.payload["new_records"].as_u64() != Some(new) {
+                    r.fail(
+                        LOG_FILE,
+                        line(i),
+                        format!(
+                            "{new} new hand counts recomputed, {} logged",
+                            e.payload["new_records"]
+                        ),
+                    );
+                }
+                audit.book = book;
+            }
+            kind::RISK => {
+                risk_events += 1;
+                let round = audit.current().map_or(0, |p| p.round);
+                let want = batch_risk_payload(round, &audit.statuses());
+                if want != e.payload {
+                    r.fail(
+                        LOG_FILE,
+                        line(i),
+                        format!(
+                            "the risk event does not follow from the batch tallies and the hand tallies: {}",
+                            risk_difference(&want, &e.payload)
+                        ),
+                    );
+                }
+            }
+            kind::REPORT => {
+                reports += 1;
+                let st = audit.statuses();
+                for (rel, bytes) in [
+                    ("status.json", batch_status_json(&audit, &st)?),
+                    ("discrepancies.csv", batch_discrepancies_csv(&st)?),
+                ] {
+                    if e.file(rel).map(|f| f.sha256.as_str()) != Some(&sha256_hex(&bytes)) {
+                        same_file(
+                            dir,
+                            rel,
+                            &bytes,
+                            "the report does not follow from the batch tallies and the hand tallies",
+                            r,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if files > 0 {
+        same_file(
+            dir,
+            HAND_FILE,
+            &hand_tallies_csv(&audit.spec, &audit.book)?,
+            "the recorded hand tallies do not follow from the hand-tally files",
+            r,
+        );
+    }
+    r.pass(format!(
+        "{files} hand-tally files replayed; {risk_events} risk events and {reports} reports recomputed"
+    ));
+    for s in audit.statuses() {
+        r.pass(format!(
+            "{}: {} of {} draws hand counted, MACRO risk {} (limit {}): {}",
+            s.contest,
+            s.recorded,
+            s.sample_size,
+            s.risk,
+            s.risk_limit,
+            serde_json::to_value(&s.state)
+                .ok()
+                .and_then(|v| v.get("state").and_then(|x| x.as_str()).map(str::to_owned))
+                .unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+/// The first contest whose logged status differs from the recomputed one.
+fn risk_difference(want: &serde_json::Value, got: &serde_json::Value) -> String {
+    let empty = Vec::new();
+    let w = want["contests"].as_array().unwrap_or(&empty);
+    let g = got["contests"].as_array().unwrap_or(&empty);
+    for (a, b) in w.iter().zip(g) {
+        if a != b {
+            return format!(
+                "contest {}: recomputed risk {}, logged {}",
+                a["contest"], a["risk"], b["risk"]
+            );
+        }
+    }
+    if want["round"] != got["round"] {
+        return format!(
+            "round {} recomputed, {} logged",
+            want["round"], got["round"]
+        );
+    }
+    "the contests differ".to_owned()
+}
