@@ -28,6 +28,34 @@ macro_rules! forward {
 
 type R<T> = canvass_store::Result<T>;
 
+/// A card import in progress on either store (one transaction).
+pub enum CardImport<'a> {
+    /// SQLite.
+    Sqlite(canvass_store::CardImport<'a>),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(canvass_store::PgCardImport<'a>),
+}
+
+impl CardImport<'_> {
+    /// Store one card (checked against `definition`, the election as read so far).
+    pub fn push(&mut self, definition: &Election, card: &Card) -> R<()> {
+        match self {
+            CardImport::Sqlite(i) => i.push(definition, card),
+            #[cfg(feature = "postgres")]
+            CardImport::Postgres(i) => i.push(definition, card),
+        }
+    }
+    /// Commit the import with the final `definition`.
+    pub fn commit(self, definition: &Election) -> R<ImportSummary> {
+        match self {
+            CardImport::Sqlite(i) => i.commit(definition),
+            #[cfg(feature = "postgres")]
+            CardImport::Postgres(i) => i.commit(definition),
+        }
+    }
+}
+
 impl Db {
     /// Open a store from the `--database` argument: `postgres://...` (with the
     /// feature), `sqlite:PATH`, `:memory:` or a file path.
@@ -72,20 +100,14 @@ impl Db {
     pub fn election(&self, id: ElectionId) -> R<Election> {
         forward!(self, s => s.election(id))
     }
-    /// Import cards in one transaction.
-    pub fn import_cards(
-        &mut self,
-        id: ElectionId,
-        definition: &Election,
-        cards: &[Card],
-    ) -> R<ImportSummary> {
-        forward!(self, s => {
-            let mut imp = s.card_import(id)?;
-            for c in cards {
-                imp.push(definition, c)?;
-            }
-            imp.commit(definition)
-        })
+    /// Start importing cards (one transaction): push each card as it is
+    /// read, then commit; nothing is stored unless the import commits.
+    pub fn card_import(&mut self, id: ElectionId) -> R<CardImport<'_>> {
+        match self {
+            Db::Sqlite(s) => s.card_import(id).map(CardImport::Sqlite),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(s) => s.card_import(id).map(CardImport::Postgres),
+        }
     }
     /// The number of cards.
     pub fn card_count(&self, id: ElectionId) -> R<u64> {
@@ -94,6 +116,15 @@ impl Db {
     /// Every card, in order.
     pub fn all_cards(&self, id: ElectionId) -> R<Vec<Card>> {
         forward!(self, s => s.cards(id).map(|r| r.map(|(_, c)| c)).collect())
+    }
+    /// Call `f` with every card in order, one page in memory at a time.
+    pub fn each_card(&self, id: ElectionId, mut f: impl FnMut(Card) -> R<()>) -> R<()> {
+        forward!(self, s => {
+            for r in s.cards(id) {
+                f(r?.1)?;
+            }
+            Ok(())
+        })
     }
     /// Store a manifest.
     pub fn import_manifest(&mut self, id: ElectionId, m: &BallotManifest) -> R<()> {

@@ -245,9 +245,11 @@ impl ElectionState {
         self.definition = db.election(self.id).map_err(|e| e.to_string())?;
         self.cards = db.card_count(self.id).map_err(|e| e.to_string())?;
         let mut t = Tabulator::new();
-        for c in db.all_cards(self.id).map_err(|e| e.to_string())? {
+        db.each_card(self.id, |c| {
             t.add(&c);
-        }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
         self.results = t.results(&self.definition);
         Ok(())
     }

@@ -20,7 +20,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use canvass_audit::workflow::{first_round, next_round, retrieval_order, round_sample};
 use canvass_formats::{Format, SourceOptions};
-use canvass_model::{BallotManifest, Card, ManifestBatch};
+use canvass_model::{BallotManifest, ManifestBatch};
 use canvass_store::{NewAudit, SampleDraw};
 use maud::html;
 use serde::Deserialize;
@@ -367,28 +367,46 @@ pub async fn upload_cvrs(
                     ))
                 })?,
             };
-            let mut cards: Vec<Card> = Vec::new();
-            canvass_formats::read_path(
+            // Each card goes into the store's import transaction as it is
+            // read: memory stays flat whatever the file's size.
+            let mut import = inner.db.card_import(id)?;
+            let mut refused: Option<canvass_store::StoreError> = None;
+            let read = canvass_formats::read_path(
                 &file.path,
                 fmt,
                 &SourceOptions::default(),
                 &mut definition,
-                &mut |_, c| {
-                    cards.push(c);
-                    Ok(())
+                &mut |def, c| {
+                    import.push(def, &c).map_err(|e| {
+                        let message = e.to_string();
+                        refused = Some(e);
+                        canvass_formats::FormatError::Rejected {
+                            at: canvass_formats::Location::record(&file.path, c.source.record),
+                            message,
+                        }
+                    })
                 },
-            )
-            .map_err(|e| AppError::BadRequest(strip_path(&e.to_string(), &file)))?;
-            let summary = inner
-                .db
-                .import_cards(id, &definition, &cards)
-                .map_err(|e| match e {
-                    canvass_store::StoreError::DuplicateCard { .. }
-                    | canvass_store::StoreError::DefinitionConflict { .. } => {
-                        AppError::BadRequest(strip_path(&e.to_string(), &file))
-                    }
-                    other => other.into(),
-                })?;
+            );
+            // A refused or unreadable file rolls the transaction back (drop).
+            let stored = match (read, refused) {
+                (Ok(()), None) => import.commit(&definition),
+                (_, Some(e)) => {
+                    drop(import);
+                    Err(e)
+                }
+                (Err(e), None) => {
+                    drop(import);
+                    return Err(AppError::BadRequest(strip_path(&e.to_string(), &file)));
+                }
+            };
+            let summary = stored.map_err(|e| match e {
+                canvass_store::StoreError::DuplicateCard { .. }
+                | canvass_store::StoreError::DefinitionConflict { .. }
+                | canvass_store::StoreError::InvalidCard { .. } => {
+                    AppError::BadRequest(strip_path(&e.to_string(), &file))
+                }
+                other => other.into(),
+            })?;
             inner.record(
                 id,
                 "admin",
@@ -571,10 +589,17 @@ pub async fn commit(
         let manifest_sha256 = mfile.sha256.clone();
         let definition = st.definition.clone();
         let mut committer = canvass_evidence::commitment::CardCommitter::new();
-        for card in inner.db.all_cards(id)? {
-            committer
-                .push(&definition, card)
-                .map_err(AppError::internal)?;
+        let mut failed = None;
+        inner.db.each_card(id, |card| {
+            if failed.is_none()
+                && let Err(e) = committer.push(&definition, card)
+            {
+                failed = Some(e);
+            }
+            Ok(())
+        })?;
+        if let Some(e) = failed {
+            return Err(AppError::internal(e));
         }
         let (cards, root) = committer.finish(&definition).map_err(AppError::internal)?;
         inner.record(
