@@ -148,22 +148,22 @@ async fn main() {
         pct(&run.gets, 0.99),
         pct(&run.gets, 1.0)
     );
-    let inner = server.app.inner.lock().unwrap();
-    let au = inner
-        .elections
-        .values()
-        .next()
-        .unwrap()
-        .audit
-        .as_ref()
-        .unwrap();
-    for s in &au.statuses {
-        println!(
-            "contest {}: recorded {} of {}, risk {:.4}",
-            s.contest, s.recorded, s.sample_size, s.risk
-        );
+    {
+        let inner = server.app.inner.lock().unwrap();
+        let au = inner
+            .elections
+            .values()
+            .next()
+            .unwrap()
+            .audit
+            .as_ref()
+            .unwrap();
+        for s in &au.statuses {
+            println!(
+                "contest {}: recorded {} of {}, risk {:.4}",
+                s.contest, s.recorded, s.sample_size, s.risk
+            );
+        }
     }
-    if run.errors > 0 {
-        std::process::exit(1);
-    }
+    server.finish(i32::from(run.errors > 0))
 }

@@ -6,11 +6,15 @@
 //! handling time). bench/serve-report.sh runs it.
 //!
 //! ```text
-//! canvass generate --ballots 1000000 --contests 2 --format cdf-json --out cvr.json
 //! cargo run --release -p canvass-server --example serve_report -- \
-//!     --cvrs cvr.json --manifest cvr.manifest.csv [--requests 200] [--boards 20] \
+//!     --generate 1000000 [--seed 7] [--requests 200] [--boards 20] \
 //!     [--risk-limit 0.05] [--method comparison] [--database URL]
 //! ```
+//!
+//! `--generate N` writes N cards with 2 contests the way `canvass generate
+//! --ballots N --contests 2 --ranked 0 --format cdf-json` does (the same
+//! `canvass_generate::Plan` and CDF JSON writer, streaming to a file), with
+//! the manifest; `--cvrs FILE --manifest FILE` uploads given files instead.
 //!
 //! Ends with a restart: a second server state replayed from the same store
 //! (what `canvass serve` does on start), timed.
@@ -36,6 +40,8 @@ struct Args {
     risk_limit: String,
     method: String,
     database: Option<String>,
+    generate: Option<u64>,
+    seed: u64,
 }
 
 fn args() -> Args {
@@ -47,6 +53,8 @@ fn args() -> Args {
         risk_limit: "0.05".into(),
         method: "comparison".into(),
         database: None,
+        generate: None,
+        seed: 7,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -59,14 +67,48 @@ fn args() -> Args {
             "--risk-limit" => a.risk_limit = v,
             "--method" => a.method = v,
             "--database" => a.database = Some(v),
+            "--generate" => a.generate = Some(v.parse().expect("--generate N")),
+            "--seed" => a.seed = v.parse().expect("--seed N"),
             other => panic!("unknown argument {other}"),
         }
     }
     assert!(
-        a.cvrs.is_file() && a.manifest.is_file(),
-        "--cvrs FILE --manifest FILE (from canvass generate)"
+        a.generate.is_some() || (a.cvrs.is_file() && a.manifest.is_file()),
+        "--generate N, or --cvrs FILE --manifest FILE"
     );
     a
+}
+
+/// Write `n` generated cards (2 contests) as CDF JSON and their manifest into
+/// `dir`, as `canvass generate` does.
+fn generate(dir: &std::path::Path, n: u64, seed: u64) -> (PathBuf, PathBuf) {
+    use canvass_formats::cdf_json_writer::CdfJsonWriter;
+    use std::io::Write;
+    let t = Instant::now();
+    let plan = canvass_generate::Plan::new(canvass_generate::Config {
+        ballots: n,
+        contests: 2,
+        ranked: 0,
+        seed,
+        ..canvass_generate::Config::default()
+    })
+    .unwrap();
+    let e = &plan.election;
+    let cvrs = dir.join(format!("cvr-{n}.json"));
+    let file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&cvrs).unwrap());
+    let mut w = CdfJsonWriter::new(file, Some(e)).unwrap();
+    for card in plan.cards() {
+        w.write_card(e, &card).unwrap();
+    }
+    w.finish(e).unwrap().flush().unwrap();
+    let manifest = dir.join(format!("cvr-{n}.manifest.csv"));
+    let mut m = std::fs::File::create(&manifest).unwrap();
+    plan.write_manifest_csv(&mut m).unwrap();
+    println!(
+        "generated {n} cards in {:.1} s (seed {seed})",
+        t.elapsed().as_secs_f64()
+    );
+    (cvrs, manifest)
 }
 
 /// Wall, CPU (user + sys) and peak RSS of one step.
@@ -96,8 +138,15 @@ impl Step {
 
 #[tokio::main]
 async fn main() {
-    let a = args();
+    let mut a = args();
     let server = start(a.database.clone(), true).await;
+    if let Some(n) = a.generate {
+        let dir = server.dir.path().to_path_buf();
+        let seed = a.seed;
+        (a.cvrs, a.manifest) = tokio::task::spawn_blocking(move || generate(&dir, n, seed))
+            .await
+            .unwrap();
+    }
     let r = &server.router;
     let mut admin = Setup::default();
     admin.get(r, "/signin").await;
@@ -236,27 +285,27 @@ async fn main() {
         .clone()
         .unwrap_or_else(|| server.dir.path().join("canvass.db").display().to_string());
     let step = Step::begin();
-    let replayed = tokio::task::spawn_blocking(move || {
+    let app = std::sync::Arc::clone(&server.app);
+    // On a blocking thread: the PostgreSQL client blocks (also when dropped).
+    let same = tokio::task::spawn_blocking(move || {
         let db = Db::open(&url).unwrap();
         let config = Config {
             data_dir: std::env::temp_dir(),
             ..Config::default()
         };
         let key = PrivateKey::from_seed("load", &[1u8; 32]).unwrap();
-        AppState::new(db, config, key, "tok").unwrap()
-    })
-    .await
-    .unwrap();
-    step.end("restart (replay of the log over the store)");
-    let same = {
-        let a1 = server.app.inner.lock().unwrap();
+        let replayed = AppState::new(db, config, key, "tok").unwrap();
+        step.end("restart (replay of the log over the store)");
+        let a1 = app.inner.lock().unwrap();
         let a2 = replayed.inner.lock().unwrap();
         let (e1, e2) = (
             a1.elections.values().next().unwrap(),
             a2.elections.values().next().unwrap(),
         );
-        e1.tree.root() == e2.tree.root() && e1.cards == e2.cards
-    };
-    println!("restart: same log root and cards: {same}");
-    assert!(same);
+        e1.tree.root() == e2.tree.root() && e1.cards == e2.cards && e1.results == e2.results
+    })
+    .await
+    .unwrap();
+    println!("restart: same log root, cards and results: {same}");
+    server.finish(i32::from(!same))
 }

@@ -162,7 +162,11 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    rt.block_on(async move {
+    let (served, app) = rt.block_on(async move {
+        // Bind first: nothing holds the store yet if the address is taken.
+        let listener = tokio::net::TcpListener::bind(opts.addr)
+            .await
+            .map_err(|e| format!("{}: {e}", opts.addr))?;
         let db_url = database.clone();
         let db = tokio::task::spawn_blocking(move || Db::open(&db_url))
             .await
@@ -176,9 +180,6 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("{e:?}"))?;
         let (app, token) = app;
-        let listener = tokio::net::TcpListener::bind(opts.addr)
-            .await
-            .map_err(|e| format!("{}: {e}", opts.addr))?;
         let scheme = if opts.config.secure_cookies {
             "https"
         } else {
@@ -192,8 +193,9 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
             "administrator sign-in: {scheme}://{}/signin?token={token}",
             opts.addr
         );
-        let router = router(Arc::new(app));
-        axum::serve(
+        let app = Arc::new(app);
+        let router = router(Arc::clone(&app));
+        let served = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
@@ -201,6 +203,12 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-        .map_err(|e| e.to_string())
-    })
+        .map_err(|e| e.to_string());
+        Ok::<_, String>((served, app))
+    })?;
+    // The store is closed outside the runtime: the PostgreSQL client blocks
+    // when it closes, which tokio forbids on its threads.
+    drop(rt);
+    drop(app);
+    served
 }

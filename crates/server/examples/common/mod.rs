@@ -50,7 +50,13 @@ pub async fn start(database: Option<String>, timed: bool) -> Server {
         ..Config::default()
     };
     let key = PrivateKey::from_seed("load", &[1u8; 32]).unwrap();
-    let app = Arc::new(AppState::new(db, config, key, "tok").unwrap());
+    // Off the async threads: the PostgreSQL client blocks.
+    let app = Arc::new(
+        tokio::task::spawn_blocking(move || AppState::new(db, config, key, "tok"))
+            .await
+            .unwrap()
+            .unwrap(),
+    );
     let timings: Timings = Arc::default();
     let mut r = router(Arc::clone(&app));
     if timed {
@@ -84,6 +90,16 @@ pub async fn start(database: Option<String>, timed: bool) -> Server {
         addr,
         timings,
         dir,
+    }
+}
+
+impl Server {
+    /// Remove the temporary folder and exit with `code`, without running the
+    /// state's destructors on the async threads (the PostgreSQL client's
+    /// drop blocks, which tokio forbids there).
+    pub fn finish(self, code: i32) -> ! {
+        let _ = std::fs::remove_dir_all(self.dir.path());
+        std::process::exit(code)
     }
 }
 
