@@ -182,25 +182,12 @@ async fn main() {
         let e = inner.elections.values().next().unwrap();
         e.definition.contests[0].name.clone()
     };
-    let codes = launch(
-        &mut admin,
-        r,
-        &contest,
-        &a.risk_limit,
-        &a.method,
-        a.boards,
-    )
-    .await;
+    let codes = launch(&mut admin, r, &contest, &a.risk_limit, &a.method, a.boards).await;
     step.end("define + commit + seed + round 1 + boards");
     let work = sign_in_boards(&server, &codes).await;
     let total: usize = work.iter().map(|w| w.readings.len()).sum();
     let step = Step::begin();
-    let run = enter_all(
-        server.addr,
-        work,
-        Instant::now() + Duration::from_secs(600),
-    )
-    .await;
+    let run = enter_all(server.addr, work, Instant::now() + Duration::from_secs(600)).await;
     step.end(&format!(
         "round 1: {} entries by {} boards (errors {})",
         run.posts.len(),

@@ -61,17 +61,19 @@ pub async fn start(database: Option<String>, timed: bool) -> Server {
     let mut r = router(Arc::clone(&app));
     if timed {
         let t = Arc::clone(&timings);
-        r = r.layer(axum::middleware::from_fn(move |req: AxRequest, next: Next| {
-            let t = Arc::clone(&t);
-            async move {
-                let path = req.uri().path().to_owned();
-                let start = Instant::now();
-                let res = next.run(req).await;
-                let d = start.elapsed();
-                t.lock().unwrap().entry(path).or_default().push(d);
-                res
-            }
-        }));
+        r = r.layer(axum::middleware::from_fn(
+            move |req: AxRequest, next: Next| {
+                let t = Arc::clone(&t);
+                async move {
+                    let path = req.uri().path().to_owned();
+                    let start = Instant::now();
+                    let res = next.run(req).await;
+                    let d = start.elapsed();
+                    t.lock().unwrap().entry(path).or_default().push(d);
+                    res
+                }
+            },
+        ));
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -292,7 +294,9 @@ impl Conn {
         path: &str,
         cookie: Option<&str>,
     ) -> std::io::Result<(u16, Duration)> {
-        let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+        let cookie = cookie
+            .map(|c| format!("Cookie: {c}\r\n"))
+            .unwrap_or_default();
         let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{cookie}\r\n");
         self.request(&head, b"").await
     }
