@@ -16,6 +16,7 @@ use crate::cdf::{
     SelectionDef,
 };
 use crate::error::{FormatError, Location};
+use crate::json_par::{self, Threads};
 use crate::json_pull::{Cursor, Input, InputError, PullError, Tok, input_error};
 use crate::json_util::{Count, Flag, OneOrMany, Text, count_u32};
 use crate::options::{Format, SourceOptions};
@@ -36,6 +37,17 @@ pub fn read(
     election: &mut Election,
     sink: &mut CardSink<'_>,
 ) -> Result<(), FormatError> {
+    read_with(path, options, election, sink, Threads::Auto)
+}
+
+/// [`read`] with the given threads.
+pub(crate) fn read_with(
+    path: &Path,
+    options: &SourceOptions,
+    election: &mut Election,
+    sink: &mut CardSink<'_>,
+    threads: Threads,
+) -> Result<(), FormatError> {
     let mut state = State {
         path,
         file: Arc::from(path.display().to_string()),
@@ -48,6 +60,7 @@ pub fn read(
         in_cvr: false,
         record: 0,
         seen_report: false,
+        plan: threads.plan(path),
     };
     run_pass(&mut state)?;
     if !state.seen_report {
@@ -180,6 +193,26 @@ fn stream_cvrs<R: std::io::Read>(
         file: &state.file,
         resolved,
     };
+    if let Some(plan) = state.plan {
+        let path = state.path;
+        let (election, sink) = (&mut *state.election, &mut *state.sink);
+        json_par::elements(
+            input,
+            plan,
+            &mut elem_first,
+            &mut state.record,
+            CvrScratch::default,
+            |c, s, record| {
+                let card = parse_cvr(c, &ctx, record, s)?;
+                Ok((card, std::mem::take(&mut s.ranked_seen)))
+            },
+            |(card, ranked): (Card, Vec<ContestId>)| {
+                mark_ranked(election, &ranked);
+                sink(election, card)
+            },
+            |record| Location::record(path, record).field("CVR"),
+        )?;
+    }
     loop {
         let record = state.record;
         let card = input.step(|c| {
@@ -194,19 +227,23 @@ fn stream_cvrs<R: std::io::Read>(
         let Some(card) = card.map_err(|e| state.input_error(e))? else {
             break;
         };
-        // A contest whose file did not say how it is decided becomes
-        // ranked when a card ranks a candidate below first.
-        for &contest in &scratch.ranked_seen {
-            if let Some(c) = state.election.contests.get_mut(contest.index()) {
-                c.kind = ContestKind::Ranked;
-            }
-        }
+        mark_ranked(state.election, &scratch.ranked_seen);
         (state.sink)(state.election, card)?;
         state.record += 1;
     }
     state.record -= 1;
     state.in_cvr = false;
     Ok(())
+}
+
+/// A contest whose file did not say how it is decided becomes ranked when
+/// a card ranks a candidate below first.
+fn mark_ranked(election: &mut Election, ranked: &[ContestId]) {
+    for &contest in ranked {
+        if let Some(c) = election.contests.get_mut(contest.index()) {
+            c.kind = ContestKind::Ranked;
+        }
+    }
 }
 
 /// What parsing a CVR needs to know.
@@ -560,6 +597,8 @@ struct State<'p, 'e, 's> {
     in_cvr: bool,
     record: u64,
     seen_report: bool,
+    /// Parse the CVRs on several threads.
+    plan: Option<json_par::Plan>,
 }
 
 impl State<'_, '_, '_> {

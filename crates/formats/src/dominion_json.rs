@@ -20,6 +20,7 @@
 
 use crate::CardSink;
 use crate::error::{FormatError, Location};
+use crate::json_par::{self, Threads};
 use crate::json_pull::{Cursor, Input, InputError, PullError, input_error};
 use crate::json_util::{Count, Text};
 use crate::options::{Format, SourceOptions};
@@ -41,6 +42,17 @@ pub fn read(
     election: &mut Election,
     sink: &mut CardSink<'_>,
 ) -> Result<(), FormatError> {
+    read_with(path, options, election, sink, Threads::Auto)
+}
+
+/// [`read`] with the given threads.
+pub(crate) fn read_with(
+    path: &Path,
+    options: &SourceOptions,
+    election: &mut Election,
+    sink: &mut CardSink<'_>,
+    threads: Threads,
+) -> Result<(), FormatError> {
     let (folder, files) = if path.is_dir() {
         (path.to_path_buf(), export_files(path)?)
     } else {
@@ -52,7 +64,7 @@ pub fn read(
     };
     let mut names = Names::load(&folder, options, election)?;
     for file in &files {
-        read_export(file, &mut names, election, sink)?;
+        read_export(file, &mut names, election, sink, threads)?;
     }
     Ok(())
 }
@@ -611,6 +623,7 @@ fn read_export(
     names: &mut Names,
     election: &mut Election,
     sink: &mut CardSink<'_>,
+    threads: Threads,
 ) -> Result<(), FormatError> {
     let f = File::open(path).map_err(|e| FormatError::io(path, e))?;
     let mut input = Input::new(f);
@@ -625,6 +638,13 @@ fn read_export(
         seen_sessions: false,
     };
     let invalid = state.names.invalid_contest;
+    // Several threads when the manifests name every contest and candidate
+    // (ids met first in the sessions are interned in file order, on one).
+    let plan = if state.names.have_contest_manifest && state.names.have_candidate_manifest {
+        threads.plan(path)
+    } else {
+        None
+    };
     let mut session = SessionRec::default();
     let mut first = true;
     input
@@ -648,6 +668,25 @@ fn read_export(
                     .step(|c| c.array(&mut elem_first))
                     .map_err(|e| state.input_error(e))?;
                 state.record = 1;
+                if let Some(plan) = plan {
+                    let (path, file) = (state.path, &state.file);
+                    let names: &Names = state.names;
+                    let (election, sink) = (&*state.election, &mut *state.sink);
+                    json_par::elements(
+                        &mut input,
+                        plan,
+                        &mut elem_first,
+                        &mut state.record,
+                        SessionRec::default,
+                        |c, s, record| {
+                            parse_session(c, s, invalid)?;
+                            session_card(&mut Fixed(names), path, file, record, s)
+                                .map_err(|e| PullError::Other(Box::new(e)))
+                        },
+                        |card| sink(election, card),
+                        |record| Location::record(path, record).field("Sessions"),
+                    )?;
+                }
                 loop {
                     let more = input.step(|c| {
                         let mut f = elem_first;
@@ -695,92 +734,70 @@ impl State<'_, '_, '_> {
     }
 
     fn session(&mut self, s: &SessionRec) -> Result<(), FormatError> {
-        let (path, record) = (self.path, self.record);
-        let at = move || Location::record(path, record);
-        let (o, m) = (&s.original, &s.modified);
-        let version = match (m.present, o.present) {
-            (true, true) => {
-                if m.is_current == Some(false) && o.is_current == Some(true) {
-                    o
-                } else {
-                    m
-                }
-            }
-            (true, false) => m,
-            (false, true) => o,
-            (false, false) => {
-                return Err(FormatError::MissingField {
-                    at: at().field("Original"),
-                });
-            }
+        let mut ids = Learn {
+            names: self.names,
+            election: self.election,
         };
-        let t = s.tabulator_id.as_deref().unwrap_or_default();
-        let b = s.batch_id.as_deref().unwrap_or_default();
-        let r = s.record_id.as_deref().unwrap_or_default();
-        let mut card = Card::new(CardId::new(format!("{t}-{b}-{r}")));
-        card.location = CardLocation {
-            position: r.parse().ok(),
-            tabulator: Some(t.to_owned()),
-            batch: Some(b.to_owned()),
-            imprinted_id: s.imprinted_id.clone(),
-        };
-        let lookup = |map: &IdTable<Arc<str>>, id: Option<u64>| {
-            id.map(|id| {
-                map.get(id)
-                    .map_or_else(|| id.to_string(), |n| n.to_string())
-            })
-        };
-        card.counting_group = lookup(&self.names.counting_groups, s.counting_group_id);
-        card.precinct = lookup(&self.names.precinct_portions, version.precinct_portion_id);
-        card.ballot_style = lookup(&self.names.ballot_types, version.ballot_type_id);
-        card.source = SourceRef {
-            file: Arc::clone(&self.file),
-            record: self.record,
-        };
-        card.contests.reserve_exact(version.contests.len());
-        for contest in &version.contests {
-            let cid = match self.names.contests.get(contest.id) {
-                Some(c) => *c,
-                None if self.names.have_contest_manifest => {
-                    return Err(FormatError::UnknownContest {
-                        at: at().field("Contests"),
-                        contest: contest.id.to_string(),
-                    });
-                }
-                None => self.names.contest(self.election, contest.id),
-            };
-            let Some(cid) = cid else {
-                continue;
-            };
-            if contest.invalid {
-                continue;
-            }
-            let marks_of = version.marks.get(contest.marks.clone()).unwrap_or_default();
-            let mut marks = Vec::with_capacity(marks_of.len());
-            for mark in marks_of {
-                if mark.is_ambiguous {
-                    continue;
-                }
-                let rank = mark.rank.unwrap_or(1);
-                let rank = u32::try_from(rank).ok().filter(|&r| r > 0).ok_or_else(|| {
-                    FormatError::invalid(
-                        at().field("Rank"),
-                        format!("rank {rank} is not 1 or more"),
-                    )
-                })?;
-                let cand = self.candidate(cid, contest.id, mark.candidate_id, &at)?;
-                marks.push(Mark::ranked(rank, Choice::Candidate(cand)));
-            }
-            if marks.iter().any(|m| m.rank > 1)
-                && let Some(c) = self.election.contests.get_mut(cid.index())
-                && c.kind == ContestKind::Plurality
-                && !self.names.have_contest_manifest
-            {
-                c.kind = ContestKind::Ranked;
-            }
-            card.contests.push(ContestVotes::new(cid, marks));
-        }
+        let card = session_card(&mut ids, self.path, &self.file, self.record, s)?;
         (self.sink)(self.election, card)
+    }
+}
+
+/// How the ids a session holds become contests and candidates.
+trait Ids {
+    fn names(&self) -> &Names;
+    /// The contest of a Dominion contest id; `None` when not read.
+    fn contest(&mut self, id: u64, at: &dyn Fn() -> Location)
+    -> Result<Option<ContestId>, FormatError>;
+    /// The candidate of a Dominion candidate id in a contest.
+    fn candidate(
+        &mut self,
+        cid: ContestId,
+        contest: u64,
+        candidate: u64,
+        at: &dyn Fn() -> Location,
+    ) -> Result<CandidateId, FormatError>;
+    /// A card ranks a candidate of the contest below first.
+    fn ranked(&mut self, cid: ContestId);
+}
+
+fn unknown_candidate(at: &dyn Fn() -> Location, contest: u64, candidate: u64) -> FormatError {
+    FormatError::UnknownCandidate {
+        at: at().field("CandidateId"),
+        contest: contest.to_string(),
+        candidate: candidate.to_string(),
+    }
+}
+
+fn unknown_contest(at: &dyn Fn() -> Location, contest: u64) -> FormatError {
+    FormatError::UnknownContest {
+        at: at().field("Contests"),
+        contest: contest.to_string(),
+    }
+}
+
+/// Ids from the manifests, with ids met first in the sessions interned
+/// (and contests made ranked when a card ranks) where a manifest is missing.
+struct Learn<'a> {
+    names: &'a mut Names,
+    election: &'a mut Election,
+}
+
+impl Ids for Learn<'_> {
+    fn names(&self) -> &Names {
+        self.names
+    }
+
+    fn contest(
+        &mut self,
+        id: u64,
+        at: &dyn Fn() -> Location,
+    ) -> Result<Option<ContestId>, FormatError> {
+        match self.names.contests.get(id) {
+            Some(c) => Ok(*c),
+            None if self.names.have_contest_manifest => Err(unknown_contest(at, id)),
+            None => Ok(self.names.contest(self.election, id)),
+        }
     }
 
     fn candidate(
@@ -792,16 +809,10 @@ impl State<'_, '_, '_> {
     ) -> Result<CandidateId, FormatError> {
         match self.names.candidates.get(candidate) {
             Some(&(c, id)) if c == cid => Ok(id),
-            Some(_) => Err(FormatError::UnknownCandidate {
-                at: at().field("CandidateId"),
-                contest: contest.to_string(),
-                candidate: candidate.to_string(),
-            }),
-            None if self.names.have_candidate_manifest => Err(FormatError::UnknownCandidate {
-                at: at().field("CandidateId"),
-                contest: contest.to_string(),
-                candidate: candidate.to_string(),
-            }),
+            Some(_) => Err(unknown_candidate(at, contest, candidate)),
+            None if self.names.have_candidate_manifest => {
+                Err(unknown_candidate(at, contest, candidate))
+            }
             None => {
                 let name = candidate.to_string();
                 let id = self
@@ -813,4 +824,130 @@ impl State<'_, '_, '_> {
             }
         }
     }
+
+    fn ranked(&mut self, cid: ContestId) {
+        if let Some(c) = self.election.contests.get_mut(cid.index())
+            && c.kind == ContestKind::Plurality
+            && !self.names.have_contest_manifest
+        {
+            c.kind = ContestKind::Ranked;
+        }
+    }
+}
+
+/// Ids from complete manifests (contests and candidates) only: what
+/// [`Learn`] does when both manifests are there, without changing
+/// anything, so that several threads can share it.
+struct Fixed<'a>(&'a Names);
+
+impl Ids for Fixed<'_> {
+    fn names(&self) -> &Names {
+        self.0
+    }
+
+    fn contest(
+        &mut self,
+        id: u64,
+        at: &dyn Fn() -> Location,
+    ) -> Result<Option<ContestId>, FormatError> {
+        self.0
+            .contests
+            .get(id)
+            .copied()
+            .ok_or_else(|| unknown_contest(at, id))
+    }
+
+    fn candidate(
+        &mut self,
+        cid: ContestId,
+        contest: u64,
+        candidate: u64,
+        at: &dyn Fn() -> Location,
+    ) -> Result<CandidateId, FormatError> {
+        match self.0.candidates.get(candidate) {
+            Some(&(c, id)) if c == cid => Ok(id),
+            _ => Err(unknown_candidate(at, contest, candidate)),
+        }
+    }
+
+    fn ranked(&mut self, _: ContestId) {}
+}
+
+/// The card of a session (record `record` of `path`).
+fn session_card(
+    ids: &mut impl Ids,
+    path: &Path,
+    file: &Arc<str>,
+    record: u64,
+    s: &SessionRec,
+) -> Result<Card, FormatError> {
+    let at = move || Location::record(path, record);
+    let (o, m) = (&s.original, &s.modified);
+    let version = match (m.present, o.present) {
+        (true, true) => {
+            if m.is_current == Some(false) && o.is_current == Some(true) {
+                o
+            } else {
+                m
+            }
+        }
+        (true, false) => m,
+        (false, true) => o,
+        (false, false) => {
+            return Err(FormatError::MissingField {
+                at: at().field("Original"),
+            });
+        }
+    };
+    let t = s.tabulator_id.as_deref().unwrap_or_default();
+    let b = s.batch_id.as_deref().unwrap_or_default();
+    let r = s.record_id.as_deref().unwrap_or_default();
+    let mut card = Card::new(CardId::new(format!("{t}-{b}-{r}")));
+    card.location = CardLocation {
+        position: r.parse().ok(),
+        tabulator: Some(t.to_owned()),
+        batch: Some(b.to_owned()),
+        imprinted_id: s.imprinted_id.clone(),
+    };
+    let lookup = |map: &IdTable<Arc<str>>, id: Option<u64>| {
+        id.map(|id| {
+            map.get(id)
+                .map_or_else(|| id.to_string(), |n| n.to_string())
+        })
+    };
+    let names = ids.names();
+    card.counting_group = lookup(&names.counting_groups, s.counting_group_id);
+    card.precinct = lookup(&names.precinct_portions, version.precinct_portion_id);
+    card.ballot_style = lookup(&names.ballot_types, version.ballot_type_id);
+    card.source = SourceRef {
+        file: Arc::clone(file),
+        record,
+    };
+    card.contests.reserve_exact(version.contests.len());
+    for contest in &version.contests {
+        let Some(cid) = ids.contest(contest.id, &at)? else {
+            continue;
+        };
+        if contest.invalid {
+            continue;
+        }
+        let marks_of = version.marks.get(contest.marks.clone()).unwrap_or_default();
+        let mut marks = Vec::with_capacity(marks_of.len());
+        for mark in marks_of {
+            if mark.is_ambiguous {
+                continue;
+            }
+            let rank = mark.rank.unwrap_or(1);
+            let rank = u32::try_from(rank).ok().filter(|&r| r > 0).ok_or_else(|| {
+                FormatError::invalid(at().field("Rank"), format!("rank {rank} is not 1 or more"))
+            })?;
+            let cand = ids.candidate(cid, contest.id, mark.candidate_id, &at)?;
+            marks.push(Mark::ranked(rank, Choice::Candidate(cand)));
+        }
+        if marks.iter().any(|m| m.rank > 1) {
+            ids.ranked(cid);
+        }
+        card.contests.push(ContestVotes::new(cid, marks));
+    }
+    Ok(card)
 }

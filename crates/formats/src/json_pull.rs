@@ -640,6 +640,21 @@ pub(crate) enum InputError {
     Io(std::io::Error),
 }
 
+/// A parse error of bytes that start at file offset `offset` (a value cut
+/// by the end of the bytes is a truncated file).
+pub(crate) fn located(e: PullError, offset: u64) -> InputError {
+    match e {
+        PullError::Eof => InputError::Truncated,
+        PullError::Syntax(e) => InputError::Syntax {
+            offset: offset + e.pos as u64,
+            field: e.field,
+            message: e.message,
+        },
+        PullError::Missing(field) => InputError::Missing(field),
+        PullError::Other(e) => InputError::Other(e),
+    }
+}
+
 /// An input error at a place: the field the parser was reading, when it
 /// knows one, narrows `at`.
 pub(crate) fn input_error(at: Location, e: InputError) -> FormatError {
@@ -666,6 +681,15 @@ pub(crate) fn input_error(at: Location, e: InputError) -> FormatError {
         InputError::Other(e) => *e,
         InputError::Io(source) => FormatError::Io { at, source },
     }
+}
+
+/// Where [`Input::cut_elements`] stands between calls.
+#[derive(Debug, Default)]
+pub(crate) struct ElementScan {
+    /// An element was cut before: the next starts after a `,`.
+    pub need_comma: bool,
+    /// Cutting stopped: the rest of the array is for [`Input::step`].
+    pub done: bool,
 }
 
 /// A file read block by block into one reusable buffer.
@@ -766,15 +790,7 @@ impl<R: Read> Input<R> {
                         return Err(InputError::Truncated);
                     }
                 }
-                Err(PullError::Syntax(e)) => {
-                    return Err(InputError::Syntax {
-                        offset: self.offset() + e.pos as u64,
-                        field: e.field,
-                        message: e.message,
-                    });
-                }
-                Err(PullError::Missing(field)) => return Err(InputError::Missing(field)),
-                Err(PullError::Other(e)) => return Err(InputError::Other(e)),
+                Err(e) => return Err(located(e, self.offset())),
             }
         }
     }
@@ -797,16 +813,115 @@ impl<R: Read> Input<R> {
         let from = self.start - len;
         let bytes = self.buf.get(from..self.start).unwrap_or_default();
         let mut cur = Cursor::new(bytes);
-        parse(&mut cur).map_err(|e| match e {
-            PullError::Eof => InputError::Truncated,
-            PullError::Syntax(e) => InputError::Syntax {
-                offset: self.base + (from + e.pos) as u64,
-                field: e.field,
-                message: e.message,
-            },
-            PullError::Missing(field) => InputError::Missing(field),
-            PullError::Other(e) => InputError::Other(e),
-        })
+        parse(&mut cur).map_err(|e| located(e, self.base + from as u64))
+    }
+
+    /// Cut whole elements of the array being read out of the input, for
+    /// parsing elsewhere (`json_par`): scan on from the first byte not
+    /// consumed, through the elements (objects) of the array, and once at
+    /// least `min` bytes of whole elements are found, copy them into `out`,
+    /// consume them and return how many elements they hold.
+    ///
+    /// The scan is cheap, not a check: it follows strings (and their
+    /// escapes) and braces only. Where the bytes after an element are not
+    /// `,` and the next object (the end of the array, anything unexpected,
+    /// the end of the file), `scan.done` is set: the caller parses the rest
+    /// with [`Input::step`], which reports what is wrong exactly as it
+    /// would have without the cut. Returns 0 (and `out` empty) when no whole
+    /// element is left to cut.
+    pub fn cut_elements(
+        &mut self,
+        scan: &mut ElementScan,
+        min: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<u64, InputError> {
+        out.clear();
+        let mut pos = 0usize;
+        let mut cut = 0usize;
+        let mut cut_count = 0u64;
+        let mut depth = 0u32;
+        let mut in_string = false;
+        let mut count = 0u64;
+        // `need_comma`: between elements, after one (or at the start when
+        // an element was read before the first cut).
+        let mut need_comma = scan.need_comma;
+        'scan: loop {
+            let bytes = self.buf.get(self.start..self.checked).unwrap_or_default();
+            while pos < bytes.len() {
+                if in_string {
+                    let Some(i) = bytes.get(pos..).and_then(|b| memchr::memchr2(b'"', b'\\', b)) else {
+                        pos = bytes.len();
+                        break;
+                    };
+                    pos += i;
+                    if bytes.get(pos) == Some(&b'\\') {
+                        if pos + 1 >= bytes.len() {
+                            // The escaped byte is not read yet.
+                            break;
+                        }
+                        pos += 2;
+                    } else {
+                        pos += 1;
+                        in_string = false;
+                    }
+                } else if depth > 0 {
+                    let Some(i) = bytes
+                        .get(pos..)
+                        .and_then(|b| memchr::memchr3(b'"', b'{', b'}', b))
+                    else {
+                        pos = bytes.len();
+                        break;
+                    };
+                    pos += i;
+                    match bytes.get(pos) {
+                        Some(b'"') => in_string = true,
+                        Some(b'{') => depth += 1,
+                        _ => {
+                            depth -= 1;
+                            if depth == 0 {
+                                count += 1;
+                                cut = pos + 1;
+                                cut_count = count;
+                                need_comma = true;
+                                if cut >= min {
+                                    break 'scan;
+                                }
+                            }
+                        }
+                    }
+                    pos += 1;
+                } else {
+                    // Between elements: whitespace, then `,` (after an
+                    // element) and the `{` of the next.
+                    match bytes.get(pos) {
+                        Some(b' ' | b'\n' | b'\r' | b'\t') => pos += 1,
+                        Some(b',') if need_comma => {
+                            need_comma = false;
+                            pos += 1;
+                        }
+                        Some(b'{') if !need_comma => {
+                            depth = 1;
+                            pos += 1;
+                        }
+                        _ => {
+                            scan.done = true;
+                            break 'scan;
+                        }
+                    }
+                }
+            }
+            if !self.fill()? {
+                scan.done = true;
+                break;
+            }
+        }
+        if cut_count > 0 {
+            let bytes = self.buf.get(self.start..self.start + cut).unwrap_or_default();
+            out.extend_from_slice(bytes);
+            self.start += cut;
+            scan.need_comma = true;
+        }
+        Ok(cut_count)
     }
 
     /// After the top-level value: only whitespace may follow.

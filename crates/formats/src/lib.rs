@@ -29,6 +29,7 @@ mod error;
 mod ess;
 mod generic_csv;
 mod hart;
+mod json_par;
 mod json_pull;
 mod json_util;
 mod options;
