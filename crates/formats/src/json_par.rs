@@ -16,12 +16,13 @@
 use crate::error::{FormatError, Location};
 use crate::json_pull::{Cursor, ElementScan, Input, PullError, input_error, located};
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::io::Read;
 use std::path::Path;
 use std::sync::mpsc;
 
 /// The size of a run of elements handed to a worker.
-const RUN: usize = 1 << 20;
+const RUN: usize = 512 << 10;
 
 /// Files smaller than this are read on one thread.
 const MIN_FILE: u64 = 16 << 20;
@@ -83,7 +84,9 @@ impl Threads {
 /// A run of whole elements for a worker.
 struct Job {
     bytes: Vec<u8>,
-    /// The file offset of its first byte.
+    /// Where the elements are in `bytes`.
+    elements: Range<usize>,
+    /// The file offset of the first byte of `elements`.
     offset: u64,
     /// No element before it: the run does not start with a `,`.
     first: bool,
@@ -100,7 +103,7 @@ struct Done<T> {
     error: Option<(u64, PullError)>,
     /// The run's buffer, to reuse.
     bytes: Vec<u8>,
-    /// The file offset of its first byte.
+    /// The file offset of the first byte of the job's elements.
     offset: u64,
 }
 
@@ -181,8 +184,8 @@ where
             let mut bytes = pool.pop().unwrap_or_default();
             let job_first = !scan.need_comma;
             let offset = input.offset();
-            let count = match input.cut_elements(&mut scan, plan.run, &mut bytes) {
-                Ok(n) => n,
+            let (elements, count) = match input.cut_elements(&mut scan, plan.run, &mut bytes) {
+                Ok(cut) => cut,
                 Err(e) => {
                     stopped = Some(e);
                     break;
@@ -196,6 +199,7 @@ where
             next_worker += 1;
             let job = Job {
                 bytes,
+                elements,
                 offset,
                 first: job_first,
                 record: next_record,
@@ -236,7 +240,7 @@ fn work<S, T>(
         let mut error = None;
         let mut record = job.record;
         {
-            let mut cur = Cursor::new(&job.bytes);
+            let mut cur = Cursor::new(job.bytes.get(job.elements.clone()).unwrap_or_default());
             let mut f = job.first;
             loop {
                 match cur.element(&mut f) {

@@ -683,6 +683,19 @@ pub(crate) fn input_error(at: Location, e: InputError) -> FormatError {
     }
 }
 
+/// Whether the bytes hold an odd number of quotes, and whether they hold a
+/// backslash (written so that the compiler can do many bytes at a time).
+#[inline]
+fn quotes_and_backslash(bytes: &[u8]) -> (bool, bool) {
+    let mut quotes = 0u8;
+    let mut backslash = 0u8;
+    for &b in bytes {
+        quotes ^= u8::from(b == b'"');
+        backslash |= u8::from(b == b'\\');
+    }
+    (quotes & 1 == 1, backslash != 0)
+}
+
 /// Where [`Input::cut_elements`] stands between calls.
 #[derive(Debug, Default)]
 pub(crate) struct ElementScan {
@@ -818,82 +831,40 @@ impl<R: Read> Input<R> {
 
     /// Cut whole elements of the array being read out of the input, for
     /// parsing elsewhere (`json_par`): scan on from the first byte not
-    /// consumed, through the elements (objects) of the array, and once at
-    /// least `min` bytes of whole elements are found, copy them into `out`,
-    /// consume them and return how many elements they hold.
+    /// consumed through the elements (objects) of the array, and once the
+    /// bytes read hold at least `min` bytes of whole elements, hand them
+    /// over: the read buffer itself goes into `out` (whose old buffer, with
+    /// the bytes after the cut, becomes the read buffer), and the range of
+    /// `out` that holds the elements is returned with their number.
     ///
-    /// The scan is cheap, not a check: it follows strings (and their
-    /// escapes) and braces only. Where the bytes after an element are not
-    /// `,` and the next object (the end of the array, anything unexpected,
-    /// the end of the file), `scan.done` is set: the caller parses the rest
-    /// with [`Input::step`], which reports what is wrong exactly as it
-    /// would have without the cut. Returns 0 (and `out` empty) when no whole
-    /// element is left to cut.
+    /// The scan is cheap, not a check: it finds the braces, and tells those
+    /// inside strings by the number of quotes before them (stepping through
+    /// the escapes of a stretch that has a backslash). Where the bytes after
+    /// an element are not `,` and the next object (the end of the array,
+    /// anything unexpected, the end of the file), `scan.done` is set: the
+    /// caller parses the rest with [`Input::step`], which reports what is
+    /// wrong exactly as it would have without the cut. The count is 0 when
+    /// no whole element is left to cut.
     pub fn cut_elements(
         &mut self,
         scan: &mut ElementScan,
         min: usize,
         out: &mut Vec<u8>,
-    ) -> Result<u64, InputError> {
-        out.clear();
+    ) -> Result<(Range<usize>, u64), InputError> {
+        // Offsets from `self.start`.
         let mut pos = 0usize;
         let mut cut = 0usize;
         let mut cut_count = 0u64;
         let mut depth = 0u32;
         let mut in_string = false;
         let mut count = 0u64;
-        // `need_comma`: between elements, after one (or at the start when
-        // an element was read before the first cut).
+        // Between elements: after one, a `,` comes first.
         let mut need_comma = scan.need_comma;
         'scan: loop {
             let bytes = self.buf.get(self.start..self.checked).unwrap_or_default();
-            while pos < bytes.len() {
-                if in_string {
-                    let Some(i) = bytes.get(pos..).and_then(|b| memchr::memchr2(b'"', b'\\', b)) else {
-                        pos = bytes.len();
-                        break;
-                    };
-                    pos += i;
-                    if bytes.get(pos) == Some(&b'\\') {
-                        if pos + 1 >= bytes.len() {
-                            // The escaped byte is not read yet.
-                            break;
-                        }
-                        pos += 2;
-                    } else {
-                        pos += 1;
-                        in_string = false;
-                    }
-                } else if depth > 0 {
-                    let Some(i) = bytes
-                        .get(pos..)
-                        .and_then(|b| memchr::memchr3(b'"', b'{', b'}', b))
-                    else {
-                        pos = bytes.len();
-                        break;
-                    };
-                    pos += i;
-                    match bytes.get(pos) {
-                        Some(b'"') => in_string = true,
-                        Some(b'{') => depth += 1,
-                        _ => {
-                            depth -= 1;
-                            if depth == 0 {
-                                count += 1;
-                                cut = pos + 1;
-                                cut_count = count;
-                                need_comma = true;
-                                if cut >= min {
-                                    break 'scan;
-                                }
-                            }
-                        }
-                    }
-                    pos += 1;
-                } else {
-                    // Between elements: whitespace, then `,` (after an
-                    // element) and the `{` of the next.
-                    match bytes.get(pos) {
+            while let Some(rest) = bytes.get(pos..).filter(|r| !r.is_empty()) {
+                if depth == 0 {
+                    match rest.first() {
                         Some(b' ' | b'\n' | b'\r' | b'\t') => pos += 1,
                         Some(b',') if need_comma => {
                             need_comma = false;
@@ -908,20 +879,78 @@ impl<R: Read> Input<R> {
                             break 'scan;
                         }
                     }
+                    continue;
                 }
+                let Some(j) = memchr::memchr2(b'{', b'}', rest) else {
+                    break;
+                };
+                let span = rest.get(..j).unwrap_or_default();
+                let (quotes, backslash) = quotes_and_backslash(span);
+                let structural = if backslash {
+                    // Step through the escapes; an escaped brace is text.
+                    let mut escaped = false;
+                    for &b in span {
+                        if escaped {
+                            escaped = false;
+                        } else if in_string {
+                            match b {
+                                b'\\' => escaped = true,
+                                b'"' => in_string = false,
+                                _ => {}
+                            }
+                        } else if b == b'"' {
+                            in_string = true;
+                        }
+                    }
+                    !in_string && !escaped
+                } else {
+                    in_string ^= quotes;
+                    !in_string
+                };
+                if structural {
+                    if rest.get(j) == Some(&b'{') {
+                        depth += 1;
+                    } else {
+                        depth -= 1;
+                        if depth == 0 {
+                            count += 1;
+                            cut = pos + j + 1;
+                            cut_count = count;
+                            need_comma = true;
+                        }
+                    }
+                }
+                pos += j + 1;
+            }
+            // Every byte read is scanned: cut at the last whole element.
+            if cut >= min && cut_count > 0 {
+                break;
             }
             if !self.fill()? {
                 scan.done = true;
                 break;
             }
         }
-        if cut_count > 0 {
-            let bytes = self.buf.get(self.start..self.start + cut).unwrap_or_default();
-            out.extend_from_slice(bytes);
-            self.start += cut;
-            scan.need_comma = true;
+        if cut_count == 0 {
+            return Ok((0..0, 0));
         }
-        Ok(cut_count)
+        // Hand the buffer over; the bytes after the cut go on in `out`'s.
+        let from = self.start + cut;
+        let tail = self.buf.get(from..self.end).unwrap_or_default();
+        if out.len() < self.buf.len() {
+            out.resize(self.buf.len(), 0);
+        }
+        if let Some(head) = out.get_mut(..tail.len()) {
+            head.copy_from_slice(tail);
+        }
+        std::mem::swap(&mut self.buf, out);
+        let elements = self.start..from;
+        self.base += from as u64;
+        self.end -= from;
+        self.checked -= from;
+        self.start = 0;
+        scan.need_comma = true;
+        Ok((elements, cut_count))
     }
 
     /// After the top-level value: only whitespace may follow.
