@@ -49,8 +49,10 @@ size() { du -sh "$1" | cut -f1; }
 
 measure "cat CDF JSON ($(size "$cdf"))" cat "$cdf"
 measure "canvass tabulate CDF JSON --report json" "$bin" tabulate "$cdf" --format cdf-json --report json
+measure "canvass tabulate CDF JSON, one thread" env CANVASS_READ_THREADS=1 "$bin" tabulate "$cdf" --format cdf-json --report json
 measure "cat Dominion JSON ($(size "$dominion"))" bash -c 'cat "$1"/*.json' _ "$dominion"
 measure "canvass tabulate Dominion JSON --report json" "$bin" tabulate "$dominion" --format dominion-json --report json
+measure "canvass tabulate Dominion JSON, one thread" env CANVASS_READ_THREADS=1 "$bin" tabulate "$dominion" --format dominion-json --report json
 config=$(ls "$data"/*config.json 2>/dev/null | head -n 1 || true)
 if [[ -n "$config" ]]; then
     measure "canvass tabulate --rctab-config minneapolis_scale" "$bin" tabulate --rctab-config "$config" --report json

@@ -747,8 +747,11 @@ impl State<'_, '_, '_> {
 trait Ids {
     fn names(&self) -> &Names;
     /// The contest of a Dominion contest id; `None` when not read.
-    fn contest(&mut self, id: u64, at: &dyn Fn() -> Location)
-    -> Result<Option<ContestId>, FormatError>;
+    fn contest(
+        &mut self,
+        id: u64,
+        at: &dyn Fn() -> Location,
+    ) -> Result<Option<ContestId>, FormatError>;
     /// The candidate of a Dominion candidate id in a contest.
     fn candidate(
         &mut self,

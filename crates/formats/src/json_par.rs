@@ -16,8 +16,8 @@
 use crate::error::{FormatError, Location};
 use crate::json_pull::{Cursor, ElementScan, Input, PullError, input_error, located};
 use std::collections::VecDeque;
-use std::ops::Range;
 use std::io::Read;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::mpsc;
 
@@ -297,7 +297,8 @@ mod tests {
     /// Dominion export.
     fn files(dir: &Path, n: u64) -> (PathBuf, PathBuf) {
         let mut election = Election::default();
-        let mayor = election.intern_contest("mayor", "Mayor \"of\" the \\ city", ContestKind::Ranked);
+        let mayor =
+            election.intern_contest("mayor", "Mayor \"of\" the \\ city", ContestKind::Ranked);
         election.contest_mut(mayor).max_ranks = Some(3);
         let council = election.intern_contest("council", "Council {1}", ContestKind::Plurality);
         for k in 0..4 {
@@ -360,7 +361,11 @@ mod tests {
 
     /// What a read gives: the election, the cards before the end (or the
     /// error), and the error.
-    fn read(reader: Reader, path: &Path, threads: Threads) -> (Election, Vec<Card>, Option<String>) {
+    fn read(
+        reader: Reader,
+        path: &Path,
+        threads: Threads,
+    ) -> (Election, Vec<Card>, Option<String>) {
         let mut election = Election::default();
         let mut cards = Vec::new();
         let result = reader(
@@ -389,14 +394,21 @@ mod tests {
         let (cdf, dominion) = files(dir.path(), 120);
         let readers: [(Reader, PathBuf); 2] = [
             (crate::cdf_json::read_with, cdf),
-            (crate::dominion_json::read_with, dominion.join("CvrExport.json")),
+            (
+                crate::dominion_json::read_with,
+                dominion.join("CvrExport.json"),
+            ),
         ];
         for (reader, path) in readers {
             let one = read(reader, &path, Threads::Fixed(None));
             assert_eq!(one.1.len(), 120, "{}", path.display());
             assert_eq!(one.2, None);
             for threads in plans() {
-                assert!(read(reader, &path, threads) == one, "{threads:?} {}", path.display());
+                assert!(
+                    read(reader, &path, threads) == one,
+                    "{threads:?} {}",
+                    path.display()
+                );
             }
         }
     }
