@@ -42,6 +42,9 @@ pub enum CheckCommand {
     Deceased(Box<crate::cmd_check_linkage::DeceasedArgs>),
     /// "People voted twice": link a voter history with itself or another state's.
     Duplicates(Box<crate::cmd_check_linkage::DuplicatesArgs>),
+    /// Hash a person file with a shared secret salt, for `deceased|duplicates --hashed`.
+    #[command(name = "hash-people")]
+    HashPeople(crate::cmd_check_linkage::HashPeopleArgs),
     /// Write mock election records with planted problems for every check (and `planted.json`).
     Mock(MockArgs),
     /// Write mock voter, death and other-state files with planted cases.
@@ -58,6 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         CheckCommand::Observers(a) => run_observers(*a),
         CheckCommand::Deceased(a) => crate::cmd_check_linkage::run_deceased(*a),
         CheckCommand::Duplicates(a) => crate::cmd_check_linkage::run_duplicates(*a),
+        CheckCommand::HashPeople(a) => crate::cmd_check_linkage::run_hash_people(a),
         CheckCommand::Mock(a) => run_mock(a),
         CheckCommand::MockPeople(a) => crate::cmd_check_linkage::run_mock(a),
     }
@@ -75,6 +79,11 @@ pub struct Output {
     /// Also save the finding's JSON to FILE (written to a temporary file, then renamed).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Append the finding to the evidence log in DIR (an audit directory, or
+    /// a folder that gets a new log): its JSON under `findings/`, a `finding`
+    /// event with its SHA-256 and summary, and a signed checkpoint.
+    #[arg(long, value_name = "DIR")]
+    pub log: Option<PathBuf>,
 }
 
 /// A finding's renderings.
@@ -115,6 +124,7 @@ pub fn emit(finding: &Finding, output: &Output) -> anyhow::Result<()> {
         canvass_checks::mock::write_atomic(path, &finding.to_json())
             .with_context(|| format!("saving the finding to {}", path.display()))?;
     }
+    crate::check_log::log_if_asked(output.log.as_deref(), finding)?;
     let text = match (output.json, output.report) {
         (true, _) | (_, Report::Json) => finding.to_json(),
         (_, Report::Text) => finding.to_text(),

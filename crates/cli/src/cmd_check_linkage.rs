@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use canvass_checks::linkage::Options;
 use canvass_checks::linkage::check;
+use canvass_checks::linkage::hashed;
+use canvass_checks::linkage::record::Field;
 use canvass_checks::linkage::mock;
 use canvass_checks::linkage::record::FieldMap;
 
@@ -30,6 +32,13 @@ pub struct LinkOptions {
     /// Also write the finding JSON to this file (temp file + rename).
     #[arg(long)]
     finding_out: Option<PathBuf>,
+    /// The files are hashed (made by `canvass check hash-people` with one
+    /// salt): link on keyed hashes instead of clear values.
+    #[arg(long)]
+    hashed: bool,
+    /// Append the finding to the evidence log in DIR (see `canvass check reconcile --help`).
+    #[arg(long, value_name = "DIR")]
+    log: Option<PathBuf>,
 }
 
 impl LinkOptions {
@@ -56,7 +65,22 @@ impl LinkOptions {
         if self.no_term_frequency {
             s.push_str(" --no-term-frequency");
         }
+        if self.hashed {
+            s.push_str(" --hashed");
+        }
         s
+    }
+
+    /// Hashed files have fixed column names: no `--map`.
+    fn check_maps(&self, maps: &[(&str, &str)]) -> Result<()> {
+        if self.hashed
+            && let Some((flag, _)) = maps.iter().find(|(_, m)| !m.is_empty())
+        {
+            return Err(anyhow!(
+                "--{flag} cannot be used with --hashed: give the map to `canvass check hash-people` when hashing"
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -96,6 +120,28 @@ pub struct DuplicatesArgs {
     map_other: String,
     #[command(flatten)]
     link: LinkOptions,
+}
+
+/// Arguments of `canvass check hash-people`.
+#[derive(Debug, clap::Args)]
+pub struct HashPeopleArgs {
+    /// The person file (voters, voter history or deaths) in clear.
+    #[arg(long = "in", value_name = "FILE")]
+    input: PathBuf,
+    /// The secret salt shared by the agencies linking (at least 16 bytes;
+    /// e.g. `openssl rand -hex 32`); never sent with the hashed file.
+    #[arg(long, value_name = "SALT")]
+    salt_file: PathBuf,
+    /// The hashed file to write.
+    #[arg(long, value_name = "HASHED.csv")]
+    out: PathBuf,
+    /// Column names of the input: `field=column,...`.
+    #[arg(long, default_value = "")]
+    map: String,
+    /// Which date is kept in clear: `voted_on` (voter history) or `died_on`
+    /// (death records).
+    #[arg(long, default_value = "voted_on", value_parser = ["voted_on", "died_on"])]
+    event: String,
 }
 
 /// Arguments of `canvass check mock-people`.
@@ -158,11 +204,12 @@ fn emit(
     json: &serde_json::Value,
     text: String,
     link: &LinkOptions,
-    finding_json: String,
+    finding: &canvass_checks::finding::Finding,
 ) -> Result<()> {
     if let Some(p) = &link.finding_out {
-        write_atomic(p, &finding_json)?;
+        write_atomic(p, &finding.to_json())?;
     }
+    crate::check_log::log_if_asked(link.log.as_deref(), finding)?;
     let mut out = std::io::stdout().lock();
     if link.json {
         let mut s = serde_json::to_string_pretty(json)?;
@@ -178,6 +225,8 @@ fn emit(
 pub fn run_deceased(a: DeceasedArgs) -> Result<()> {
     let mv = map(&a.map_voters, "map-voters")?;
     let md = map(&a.map_deaths, "map-deaths")?;
+    a.link
+        .check_maps(&[("map-voters", &a.map_voters), ("map-deaths", &a.map_deaths)])?;
     let mut reproduce = format!(
         "canvass check deceased --voters {} --deaths {}",
         q(&a.voters),
@@ -196,6 +245,7 @@ pub fn run_deceased(a: DeceasedArgs) -> Result<()> {
         &mv,
         &md,
         &a.link.options()?,
+        a.link.hashed,
         reproduce,
     )?;
     let mut text = r.finding.to_text();
@@ -219,7 +269,7 @@ pub fn run_deceased(a: DeceasedArgs) -> Result<()> {
         &serde_json::to_value(&r)?,
         text,
         &a.link,
-        r.finding.to_json(),
+        &r.finding,
     )
 }
 
@@ -227,6 +277,8 @@ pub fn run_deceased(a: DeceasedArgs) -> Result<()> {
 pub fn run_duplicates(a: DuplicatesArgs) -> Result<()> {
     let m = map(&a.map, "map")?;
     let mo = map(&a.map_other, "map-other")?;
+    a.link
+        .check_maps(&[("map", &a.map), ("map-other", &a.map_other)])?;
     let mut reproduce = format!("canvass check duplicates --voters {}", q(&a.voters));
     if let Some(o) = &a.other_state {
         reproduce.push_str(&format!(" --other-state {}", q(o)));
@@ -244,6 +296,7 @@ pub fn run_duplicates(a: DuplicatesArgs) -> Result<()> {
         &m,
         &mo,
         &a.link.options()?,
+        a.link.hashed,
         reproduce,
     )?;
     let mut text = r.finding.to_text();
@@ -265,8 +318,37 @@ pub fn run_duplicates(a: DuplicatesArgs) -> Result<()> {
         &serde_json::to_value(&r)?,
         text,
         &a.link,
-        r.finding.to_json(),
+        &r.finding,
     )
+}
+
+/// Run `canvass check hash-people`.
+pub fn run_hash_people(a: HashPeopleArgs) -> Result<()> {
+    let m = map(&a.map, "map")?;
+    let event = if a.event == "died_on" {
+        Field::DiedOn
+    } else {
+        Field::VotedOn
+    };
+    let hmac = hashed::read_salt(&a.salt_file)?;
+    let mut summary = None;
+    write_atomic_with(&a.out, |w| {
+        summary = Some(
+            hashed::hash_file(&a.input, &m, event, &hmac, w).map_err(std::io::Error::other)?,
+        );
+        Ok(())
+    })?;
+    if let Some(s) = summary {
+        eprintln!(
+            "hashed {} records of {} into {} (columns: {}; key check {})",
+            s.records,
+            a.input.display(),
+            a.out.display(),
+            s.columns.join(","),
+            s.key_check
+        );
+    }
+    Ok(())
 }
 
 /// Run `canvass check mock-people`.

@@ -13,6 +13,7 @@ use canvass_verify::audit_dir;
 use canvass_verify::batch_dir;
 mod audit_log;
 mod cmd_audit;
+mod check_log;
 mod cmd_audit_batch;
 mod cmd_check;
 mod cmd_check_linkage;

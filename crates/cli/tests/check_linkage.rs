@@ -258,3 +258,203 @@ fn bad_input_names_file_row_and_field() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("surname"));
 }
+
+/// `hash-people` on each file with one salt, then `deceased --hashed`:
+/// the planted dead voters are found without any name or birth date in
+/// the files linked.
+#[test]
+fn hashed_deceased_finds_the_planted_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = mock(dir.path());
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(p("salt"), "5f1c0e8a9b7d6c4e3f2a1b0c9d8e7f6a\n").unwrap();
+    std::fs::write(p("salt2"), "0000111122223333444455556666777788\n").unwrap();
+    for (input, out, event, salt) in [
+        ("voters.csv", "hv.csv", "voted_on", "salt"),
+        ("deaths.csv", "hd.csv", "died_on", "salt"),
+        ("deaths.csv", "hd2.csv", "died_on", "salt2"),
+    ] {
+        let o = canvass(&[
+            "check",
+            "hash-people",
+            "--in",
+            &p(input),
+            "--salt-file",
+            &p(salt),
+            "--out",
+            &p(out),
+            "--event",
+            event,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let hashed = std::fs::read_to_string(p("hv.csv")).unwrap();
+    let clear = std::fs::read_to_string(p("voters.csv")).unwrap();
+    // No clear name reaches the hashed file.
+    let second = clear.lines().nth(1).unwrap();
+    let last = second.split(',').nth(3).unwrap();
+    assert!(!last.is_empty() && !hashed.contains(last), "{last}");
+    assert!(hashed.starts_with("#canvass.hashed-people.v1 key_check="));
+
+    let out = json(&[
+        "check",
+        "deceased",
+        "--hashed",
+        "--voters",
+        &p("hv.csv"),
+        "--deaths",
+        &p("hd.csv"),
+        "--json",
+    ]);
+    let dead = pairs(&truth["dead_voters"]);
+    let found: BTreeSet<(String, String)> = out["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["death_before_vote"] == Value::Bool(true))
+        .map(|m| {
+            (
+                m["voter"].as_str().unwrap().to_string(),
+                m["death"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        dead.is_subset(&found),
+        "missed {:?}",
+        dead.difference(&found).collect::<Vec<_>>()
+    );
+    assert_eq!(out["finding"]["figures"]["inputs_hashed"], Value::Bool(true));
+    assert!(
+        out["finding"]["reproduce"]
+            .as_str()
+            .unwrap()
+            .contains("--hashed")
+    );
+
+    // Another salt: refused, naming both files.
+    let o = canvass(&[
+        "check",
+        "deceased",
+        "--hashed",
+        "--voters",
+        &p("hv.csv"),
+        "--deaths",
+        &p("hd2.csv"),
+        "--json",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("hd2.csv") && err.contains("hv.csv") && err.contains("different salt"),
+        "{err}"
+    );
+    // A clear file given as hashed.
+    let o = canvass(&[
+        "check",
+        "deceased",
+        "--hashed",
+        "--voters",
+        &p("voters.csv"),
+        "--deaths",
+        &p("hd.csv"),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("voters.csv") && err.contains("row 1") && err.contains("hash-people"), "{err}");
+    // --map with --hashed.
+    let o = canvass(&[
+        "check",
+        "deceased",
+        "--hashed",
+        "--voters",
+        &p("hv.csv"),
+        "--deaths",
+        &p("hd.csv"),
+        "--map-voters",
+        "id=x",
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--map-voters cannot be used with --hashed"));
+    // A short salt.
+    std::fs::write(p("short"), "secret\n").unwrap();
+    let o = canvass(&[
+        "check",
+        "hash-people",
+        "--in",
+        &p("voters.csv"),
+        "--salt-file",
+        &p("short"),
+        "--out",
+        &p("x.csv"),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("short") && err.contains("at least 16"), "{err}");
+    assert!(!dir.path().join("x.csv").exists());
+    // A damaged token names the row and column.
+    let bad = hashed.replacen(",", ",zz", 2);
+    std::fs::write(p("bad.csv"), bad).unwrap();
+    let o = canvass(&[
+        "check",
+        "duplicates",
+        "--hashed",
+        "--voters",
+        &p("bad.csv"),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.csv") && err.contains("row 3"), "{err}");
+}
+
+/// `--log DIR`: each finding is saved under DIR/findings and appended to
+/// the signed log; a second check appends to the same log; tampering with a
+/// logged finding is caught when the log's files are checked.
+#[test]
+fn findings_go_into_the_evidence_log() {
+    let dir = tempfile::tempdir().unwrap();
+    mock(dir.path());
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let log = dir.path().join("evidence");
+    for args in [
+        vec!["check", "deceased", "--voters", &p("voters.csv"), "--deaths", &p("deaths.csv")],
+        vec!["check", "duplicates", "--voters", &p("voters.csv")],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--log", log.to_str().unwrap()]);
+        let o = canvass(&a);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("checkpoint signed"));
+    }
+    let lines: Vec<Value> = std::fs::read_to_string(log.join("log.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["kind"], "finding");
+    assert_eq!(lines[0]["payload"]["check"], "deceased");
+    assert_eq!(lines[1]["payload"]["check"], "duplicates");
+    let f = &lines[0]["files"][0];
+    let path = log.join(f["path"].as_str().unwrap());
+    let bytes = std::fs::read(&path).unwrap();
+    use sha2::Digest;
+    assert_eq!(f["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    let saved: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(saved["check"], "deceased");
+    assert_eq!(
+        lines[0]["payload"]["status"],
+        format!("allegation supported in {} cases", saved["status"]["cases"])
+    );
+    assert!(log.join("checkpoints/00000002.note").exists());
+    // The log reopens and verifies (signatures, roots, consistency).
+    canvass_evidence::log::Log::open(&log, None).unwrap();
+    // A broken log is refused before anything is appended.
+    std::fs::write(log.join("log.jsonl"), "{}\n").unwrap();
+    let o = canvass(&[
+        "check",
+        "duplicates",
+        "--voters",
+        &p("voters.csv"),
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("log.jsonl"));
+}

@@ -54,6 +54,8 @@ pub mod kind {
     pub const RISK: &str = "risk";
     /// A report published from the audit.
     pub const REPORT: &str = "report";
+    /// A finding of `canvass check ... --log DIR` (its JSON in `findings/`).
+    pub const FINDING: &str = "finding";
 }
 
 /// One event of the log.

@@ -10,7 +10,6 @@
 //! pairs it forms. A block whose pair count exceeds a cap is skipped and
 //! counted, never silently.
 
-use super::compare::soundex;
 use super::record::{Field, Record, Vocabulary, text_index};
 
 /// A blocking pass: records agreeing on its key are compared.
@@ -58,7 +57,7 @@ impl Pass {
         };
         let sdx = |f: Field| -> Option<[u8; 4]> {
             let (i, id) = text(f)?;
-            soundex(vocab.value(i, id))
+            vocab.phonetic(i, id).map(u32::to_le_bytes)
         };
         let mut h = Fnv::new(self as u64);
         match self {

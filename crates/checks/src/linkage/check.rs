@@ -130,6 +130,36 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * s).round() / s
 }
 
+/// Read a person file, clear (with `map`) or hashed (made by
+/// `canvass check hash-people`; see [`super::hashed`]).
+fn load(
+    path: &Path,
+    map: &FieldMap,
+    event: Field,
+    vocab: &mut Vocabulary,
+) -> Result<Records, CheckError> {
+    if vocab.hashed().is_some() {
+        super::hashed::read_hashed_csv(path, event, vocab)
+    } else {
+        read_csv(path, map, event, vocab)
+    }
+}
+
+fn new_vocab(hashed: bool) -> Vocabulary {
+    if hashed {
+        Vocabulary::new_hashed()
+    } else {
+        Vocabulary::new()
+    }
+}
+
+fn hashed_figures(f: &mut Finding, vocab: &Vocabulary) {
+    if let Some(h) = vocab.hashed() {
+        f.figure("inputs_hashed", true);
+        f.figure("hash_key_check", h.key_check.clone());
+    }
+}
+
 fn require_some(records: &Records, path: &Path) -> Result<(), CheckError> {
     let linkable = [Field::LastName, Field::FirstName, Field::NationalId];
     if linkable.iter().any(|f| records.present.contains(f)) {
@@ -154,11 +184,12 @@ pub fn deceased(
     map_voters: &FieldMap,
     map_deaths: &FieldMap,
     opts: &Options,
+    hashed: bool,
     reproduce: String,
 ) -> Result<DeceasedReport, CheckError> {
-    let mut vocab = Vocabulary::new();
-    let voters = read_csv(voters_path, map_voters, Field::VotedOn, &mut vocab)?;
-    let deaths = read_csv(deaths_path, map_deaths, Field::DiedOn, &mut vocab)?;
+    let mut vocab = new_vocab(hashed);
+    let voters = load(voters_path, map_voters, Field::VotedOn, &mut vocab)?;
+    let deaths = load(deaths_path, map_deaths, Field::DiedOn, &mut vocab)?;
     require_some(&voters, voters_path)?;
     require_some(&deaths, deaths_path)?;
     let l = super::link(&voters, &deaths, &vocab, opts);
@@ -185,6 +216,7 @@ pub fn deceased(
         .push(Input::from_file("deaths", deaths_path)?);
     finding.figure("voters", voters.len() as u64);
     finding.figure("death_records", deaths.len() as u64);
+    hashed_figures(&mut finding, &vocab);
     model_figures(&mut finding, &l, opts);
     coincidence_figures(&mut finding, &c);
     let mut matches = Vec::with_capacity(l.pairs.len());
@@ -258,14 +290,15 @@ pub fn duplicates(
     map: &FieldMap,
     map_other: &FieldMap,
     opts: &Options,
+    hashed: bool,
     reproduce: String,
 ) -> Result<DuplicatesReport, CheckError> {
-    let mut vocab = Vocabulary::new();
-    let voters = read_csv(voters_path, map, Field::VotedOn, &mut vocab)?;
+    let mut vocab = new_vocab(hashed);
+    let voters = load(voters_path, map, Field::VotedOn, &mut vocab)?;
     require_some(&voters, voters_path)?;
     let other = match other_path {
         Some(p) => {
-            let o = read_csv(p, map_other, Field::VotedOn, &mut vocab)?;
+            let o = load(p, map_other, Field::VotedOn, &mut vocab)?;
             require_some(&o, p)?;
             Some(o)
         }
@@ -305,6 +338,7 @@ pub fn duplicates(
         finding.figure("other_state_voters", b.len() as u64);
     }
     finding.figure("voters", voters.len() as u64);
+    hashed_figures(&mut finding, &vocab);
     model_figures(&mut finding, &l, opts);
     coincidence_figures(&mut finding, &c);
     let voted = |r: &Records, i: u32| -> bool {

@@ -9,6 +9,7 @@
 //! (missing at random), contributes nothing to the match weight.
 
 use super::date;
+use super::hashed::{self, HashedVocab};
 use super::jaro::jaro_winkler;
 use super::record::{Field, Record, Vocabulary, text_index};
 
@@ -162,6 +163,9 @@ fn compare_field(c: &Comparison, a: &Record, b: &Record, vocab: &Vocabulary) -> 
     if ia == ib {
         return top;
     }
+    if let Some(h) = vocab.hashed() {
+        return hashed_level(c.method, h, i, ia, ib);
+    }
     let (va, vb) = (vocab.value(i, ia), vocab.value(i, ib));
     match c.method {
         Method::Names { low, high } => {
@@ -181,6 +185,31 @@ fn compare_field(c: &Comparison, a: &Record, b: &Record, vocab: &Vocabulary) -> 
     }
 }
 
+/// The level of two different values of hashed files: Dice of their
+/// Bloom filters in place of Jaro–Winkler, derived tokens in place of
+/// initials (see [`super::hashed`]).
+fn hashed_level(method: Method, h: &HashedVocab, i: usize, ia: u32, ib: u32) -> u8 {
+    match method {
+        Method::Names { .. } => {
+            let s = h.dice(i, ia, ib);
+            if s >= hashed::DICE_NAME_HIGH {
+                2
+            } else if s >= hashed::DICE_NAME_LOW {
+                1
+            } else {
+                0
+            }
+        }
+        Method::Fuzzy(_) => u8::from(h.dice(i, ia, ib) >= hashed::DICE_FUZZY),
+        Method::Exact | Method::Date | Method::Place => 0,
+        Method::Initial => {
+            let (da, db) = (h.derived(i, ia), h.derived(i, ib));
+            u8::from(da != 0 && da == db)
+        }
+        Method::OneEdit => u8::from(h.dice(i, ia, ib) >= hashed::DICE_ID),
+    }
+}
+
 fn compare_place(a: &Record, b: &Record, vocab: &Vocabulary) -> u8 {
     let get = |r: &Record, f: Field| -> Option<(usize, u32)> {
         let i = text_index(f)?;
@@ -194,14 +223,23 @@ fn compare_place(a: &Record, b: &Record, vocab: &Vocabulary) -> u8 {
     {
         return 3;
     }
+    let hashed = vocab.hashed();
     let same_city = match cities {
-        (Some((i, ca)), Some((_, cb))) => {
-            Some(ca == cb || jaro_winkler(vocab.value(i, ca), vocab.value(i, cb)) >= 0.9)
-        }
+        (Some((i, ca)), Some((_, cb))) => Some(
+            ca == cb
+                || match hashed {
+                    Some(h) => h.dice(i, ca, cb) >= hashed::DICE_FUZZY,
+                    None => jaro_winkler(vocab.value(i, ca), vocab.value(i, cb)) >= 0.9,
+                },
+        ),
         _ => None,
     };
     if same_city == Some(true) {
         return 2;
+    }
+    if let (Some(h), (Some((i, za)), Some((_, zb)))) = (hashed, zips) {
+        let (da, db) = (h.derived(i, za), h.derived(i, zb));
+        return u8::from(da != 0 && da == db);
     }
     if let (Some((i, za)), Some((_, zb))) = zips {
         let (va, vb) = (vocab.value(i, za), vocab.value(i, zb));

@@ -24,6 +24,7 @@ pub mod coincidence;
 pub mod compare;
 pub mod date;
 pub mod em;
+pub mod hashed;
 pub mod jaro;
 pub mod mock;
 pub mod record;

@@ -159,6 +159,8 @@ impl FieldMap {
 pub struct Vocabulary {
     values: Vec<Vec<String>>,
     index: Vec<HashMap<String, u32>>,
+    /// Set when the files linked are hashed (their values are tokens).
+    pub(crate) hashed: Option<Box<super::hashed::HashedVocab>>,
 }
 
 impl Vocabulary {
@@ -167,6 +169,29 @@ impl Vocabulary {
         Vocabulary {
             values: vec![vec![String::new()]; TEXT_FIELDS.len()],
             index: vec![HashMap::new(); TEXT_FIELDS.len()],
+            hashed: None,
+        }
+    }
+
+    /// The Bloom filters and derived tokens of hashed files (`None` for
+    /// clear files).
+    pub fn hashed(&self) -> Option<&super::hashed::HashedVocab> {
+        self.hashed.as_deref()
+    }
+
+    pub(crate) fn hashed_mut(&mut self) -> Option<&mut super::hashed::HashedVocab> {
+        self.hashed.as_deref_mut()
+    }
+
+    /// A phonetic key of a name: its Soundex code (the derived token in
+    /// hashed files); `None` when there is none.
+    pub fn phonetic(&self, field: usize, id: u32) -> Option<u32> {
+        if id == 0 {
+            return None;
+        }
+        match self.hashed() {
+            Some(h) => Some(h.derived(field, id)).filter(|d| *d != 0),
+            None => super::compare::soundex(self.value(field, id)).map(u32::from_le_bytes),
         }
     }
 
