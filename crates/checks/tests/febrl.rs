@@ -162,7 +162,10 @@ fn febrl4_hashed_linkage() {
     let err = linkage::hashed::read_hashed_csv(&hw, record::Field::VotedOn, &mut vocab)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("different salt") && err.contains("b-other.csv"), "{err}");
+    assert!(
+        err.contains("different salt") && err.contains("b-other.csv"),
+        "{err}"
+    );
     // ... and with the key check forged to agree, nothing matches.
     let text = std::fs::read_to_string(&hw).unwrap();
     let ka = std::fs::read_to_string(&ha).unwrap();
@@ -173,7 +176,12 @@ fn febrl4_hashed_linkage() {
     let a = linkage::hashed::read_hashed_csv(&ha, record::Field::VotedOn, &mut vocab).unwrap();
     let w = linkage::hashed::read_hashed_csv(&hw, record::Field::VotedOn, &mut vocab).unwrap();
     let l = linkage::link(&a, &w, &vocab, &Options::default());
-    assert_eq!(l.pairs.len(), 0, "wrong salt matched {} pairs", l.pairs.len());
+    assert_eq!(
+        l.pairs.len(),
+        0,
+        "wrong salt matched {} pairs",
+        l.pairs.len()
+    );
 }
 
 /// Every column FEBRL has, mapped.

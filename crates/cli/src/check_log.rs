@@ -80,12 +80,8 @@ pub fn log_finding(dir: &Path, finding: &Finding) -> anyhow::Result<Logged> {
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     let rel = format!("{FINDINGS_DIR}/{number:08}-{check}.json");
-    std::fs::create_dir_all(dir.join(FINDINGS_DIR)).with_context(|| {
-        format!(
-            "{}: cannot create",
-            dir.join(FINDINGS_DIR).display()
-        )
-    })?;
+    std::fs::create_dir_all(dir.join(FINDINGS_DIR))
+        .with_context(|| format!("{}: cannot create", dir.join(FINDINGS_DIR).display()))?;
     crate::audit_dir::write_atomic(&dir.join(&rel), finding.to_json().as_bytes())?;
     let file = file_ref(dir, &rel)?;
     let sha256 = file.sha256.clone();

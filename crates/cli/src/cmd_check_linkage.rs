@@ -9,8 +9,8 @@ use anyhow::{Context, Result, anyhow};
 use canvass_checks::linkage::Options;
 use canvass_checks::linkage::check;
 use canvass_checks::linkage::hashed;
-use canvass_checks::linkage::record::Field;
 use canvass_checks::linkage::mock;
+use canvass_checks::linkage::record::Field;
 use canvass_checks::linkage::record::FieldMap;
 
 /// Options shared by the linkage checks.
@@ -265,12 +265,7 @@ pub fn run_deceased(a: DeceasedArgs) -> Result<()> {
             m.voter, m.death, m.probability
         ));
     }
-    emit(
-        &serde_json::to_value(&r)?,
-        text,
-        &a.link,
-        &r.finding,
-    )
+    emit(&serde_json::to_value(&r)?, text, &a.link, &r.finding)
 }
 
 /// Run `canvass check duplicates`.
@@ -314,12 +309,7 @@ pub fn run_duplicates(a: DuplicatesArgs) -> Result<()> {
             if p.both_voted { "  both voted" } else { "" }
         ));
     }
-    emit(
-        &serde_json::to_value(&r)?,
-        text,
-        &a.link,
-        &r.finding,
-    )
+    emit(&serde_json::to_value(&r)?, text, &a.link, &r.finding)
 }
 
 /// Run `canvass check hash-people`.
@@ -333,9 +323,8 @@ pub fn run_hash_people(a: HashPeopleArgs) -> Result<()> {
     let hmac = hashed::read_salt(&a.salt_file)?;
     let mut summary = None;
     write_atomic_with(&a.out, |w| {
-        summary = Some(
-            hashed::hash_file(&a.input, &m, event, &hmac, w).map_err(std::io::Error::other)?,
-        );
+        summary =
+            Some(hashed::hash_file(&a.input, &m, event, &hmac, w).map_err(std::io::Error::other)?);
         Ok(())
     })?;
     if let Some(s) = summary {

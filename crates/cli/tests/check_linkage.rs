@@ -324,7 +324,10 @@ fn hashed_deceased_finds_the_planted_cases() {
         "missed {:?}",
         dead.difference(&found).collect::<Vec<_>>()
     );
-    assert_eq!(out["finding"]["figures"]["inputs_hashed"], Value::Bool(true));
+    assert_eq!(
+        out["finding"]["figures"]["inputs_hashed"],
+        Value::Bool(true)
+    );
     assert!(
         out["finding"]["reproduce"]
             .as_str()
@@ -360,7 +363,10 @@ fn hashed_deceased_finds_the_planted_cases() {
         &p("hd.csv"),
     ]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("voters.csv") && err.contains("row 1") && err.contains("hash-people"), "{err}");
+    assert!(
+        err.contains("voters.csv") && err.contains("row 1") && err.contains("hash-people"),
+        "{err}"
+    );
     // --map with --hashed.
     let o = canvass(&[
         "check",
@@ -373,7 +379,9 @@ fn hashed_deceased_finds_the_planted_cases() {
         "--map-voters",
         "id=x",
     ]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--map-voters cannot be used with --hashed"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--map-voters cannot be used with --hashed")
+    );
     // A short salt.
     std::fs::write(p("short"), "secret\n").unwrap();
     let o = canvass(&[
@@ -387,18 +395,26 @@ fn hashed_deceased_finds_the_planted_cases() {
         &p("x.csv"),
     ]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("short") && err.contains("at least 16"), "{err}");
+    assert!(
+        err.contains("short") && err.contains("at least 16"),
+        "{err}"
+    );
     assert!(!dir.path().join("x.csv").exists());
     // A damaged token names the row and column.
-    let bad = hashed.replacen(",", ",zz", 2);
+    let bad: Vec<String> = hashed
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 2 {
+                l.replacen(',', ",zz", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let bad = bad.join("\n") + "\n";
     std::fs::write(p("bad.csv"), bad).unwrap();
-    let o = canvass(&[
-        "check",
-        "duplicates",
-        "--hashed",
-        "--voters",
-        &p("bad.csv"),
-    ]);
+    let o = canvass(&["check", "duplicates", "--hashed", "--voters", &p("bad.csv")]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.csv") && err.contains("row 3"), "{err}");
 }
@@ -413,7 +429,14 @@ fn findings_go_into_the_evidence_log() {
     let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
     let log = dir.path().join("evidence");
     for args in [
-        vec!["check", "deceased", "--voters", &p("voters.csv"), "--deaths", &p("deaths.csv")],
+        vec![
+            "check",
+            "deceased",
+            "--voters",
+            &p("voters.csv"),
+            "--deaths",
+            &p("deaths.csv"),
+        ],
         vec!["check", "duplicates", "--voters", &p("voters.csv")],
     ] {
         let mut a = args.clone();

@@ -638,7 +638,11 @@ pub fn read_hashed_from(
         }
     }
     let Some(key_check) = key_check else {
-        return Err(bad(1, "key_check", "the first line has no key_check".into()));
+        return Err(bad(
+            1,
+            "key_check",
+            "the first line has no key_check".into(),
+        ));
     };
     let source = path.display().to_string();
     let Some(h) = vocab.hashed_mut() else {
@@ -749,14 +753,18 @@ pub fn read_hashed_from(
                 Col::Derived(_) | Col::Bloom(_) => {} // after the tokens
                 Col::BirthYear => {
                     let t = parse_token(v).map_err(err)?;
-                    let Some(h) = vocab.hashed_mut() else { continue };
+                    let Some(h) = vocab.hashed_mut() else {
+                        continue;
+                    };
                     let next = u16::try_from(h.years.len() + 1)
                         .map_err(|_| err("more than 65,535 distinct birth years".into()))?;
                     birth.year = *h.years.entry(t).or_insert(next);
                 }
                 Col::BirthMonth | Col::BirthDay => {
                     let t = parse_token(v).map_err(err)?;
-                    let Some(h) = vocab.hashed_mut() else { continue };
+                    let Some(h) = vocab.hashed_mut() else {
+                        continue;
+                    };
                     let next = u8::try_from(h.month_days.len() + 1).map_err(|_| {
                         err("more than 255 distinct birth months and days: not a birth date's parts".into())
                     })?;
@@ -782,10 +790,16 @@ pub fn read_hashed_from(
             if id == 0 {
                 continue; // no value to attach it to
             }
-            let Some(h) = vocab.hashed_mut() else { continue };
+            let Some(h) = vocab.hashed_mut() else {
+                continue;
+            };
             let err = |m: String| bad(line, c.name(), m);
             if let Col::Bloom(_) = c {
-                if h.blooms.get(i).and_then(|b| b.get(id as usize)).is_none_or(Option::is_none) {
+                if h.blooms
+                    .get(i)
+                    .and_then(|b| b.get(id as usize))
+                    .is_none_or(Option::is_none)
+                {
                     h.set_bloom(i, id, parse_bloom(v).map_err(err)?);
                 }
             } else if h.derived(i, id) == 0 {
@@ -840,14 +854,19 @@ mod tests {
         let b = Bigrams::new(
             &h,
             "first_name",
-            names.iter().flat_map(|n| padded_bigrams(n).collect::<Vec<_>>()),
+            names
+                .iter()
+                .flat_map(|n| padded_bigrams(n).collect::<Vec<_>>()),
         );
         let f: Vec<Bloom> = names.iter().map(|n| b.bloom(n)).collect();
         assert_eq!(dice(&f[0], &f[0]), 1.0);
         let typo = dice(&f[0], &f[1]);
         let other = dice(&f[0], &f[2]);
         let far = dice(&f[0], &f[3]);
-        assert!(typo > far && other > far && far < 0.3, "{typo} {other} {far}");
+        assert!(
+            typo > far && other > far && far < 0.3,
+            "{typo} {other} {far}"
+        );
         let text = bloom_text(&f[0]);
         assert_eq!(parse_bloom(&text).unwrap(), f[0]);
         assert!(parse_bloom("abc").is_err());
