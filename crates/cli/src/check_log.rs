@@ -1,4 +1,4 @@
-//! `canvass check ... --log DIR`: put a finding into an evidence log.
+//! `canvass check ... --evidence-log DIR`: put a finding into an evidence log.
 //!
 //! DIR is an audit directory (`canvass audit create`) or any folder; a
 //! folder without a log gets one, signed by a key generated into

@@ -82,8 +82,9 @@ pub struct Output {
     /// Append the finding to the evidence log in DIR (an audit directory, or
     /// a folder that gets a new log): its JSON under `findings/`, a `finding`
     /// event with its SHA-256 and summary, and a signed checkpoint.
+    /// (`--log` is the observer log of `check observers`.)
     #[arg(long, value_name = "DIR")]
-    pub log: Option<PathBuf>,
+    pub evidence_log: Option<PathBuf>,
 }
 
 /// A finding's renderings.
@@ -124,7 +125,7 @@ pub fn emit(finding: &Finding, output: &Output) -> anyhow::Result<()> {
         canvass_checks::mock::write_atomic(path, &finding.to_json())
             .with_context(|| format!("saving the finding to {}", path.display()))?;
     }
-    crate::check_log::log_if_asked(output.log.as_deref(), finding)?;
+    crate::check_log::log_if_asked(output.evidence_log.as_deref(), finding)?;
     let text = match (output.json, output.report) {
         (true, _) | (_, Report::Json) => finding.to_json(),
         (_, Report::Text) => finding.to_text(),

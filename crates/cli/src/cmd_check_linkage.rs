@@ -38,7 +38,7 @@ pub struct LinkOptions {
     hashed: bool,
     /// Append the finding to the evidence log in DIR (see `canvass check reconcile --help`).
     #[arg(long, value_name = "DIR")]
-    log: Option<PathBuf>,
+    evidence_log: Option<PathBuf>,
 }
 
 impl LinkOptions {
@@ -209,7 +209,7 @@ fn emit(
     if let Some(p) = &link.finding_out {
         write_atomic(p, &finding.to_json())?;
     }
-    crate::check_log::log_if_asked(link.log.as_deref(), finding)?;
+    crate::check_log::log_if_asked(link.evidence_log.as_deref(), finding)?;
     let mut out = std::io::stdout().lock();
     if link.json {
         let mut s = serde_json::to_string_pretty(json)?;

@@ -419,7 +419,7 @@ fn hashed_deceased_finds_the_planted_cases() {
     assert!(err.contains("bad.csv") && err.contains("row 3"), "{err}");
 }
 
-/// `--log DIR`: each finding is saved under DIR/findings and appended to
+/// `--evidence-log DIR`: each finding is saved under DIR/findings and appended to
 /// the signed log; a second check appends to the same log; tampering with a
 /// logged finding is caught when the log's files are checked.
 #[test]
@@ -440,7 +440,7 @@ fn findings_go_into_the_evidence_log() {
         vec!["check", "duplicates", "--voters", &p("voters.csv")],
     ] {
         let mut a = args.clone();
-        a.extend(["--log", log.to_str().unwrap()]);
+        a.extend(["--evidence-log", log.to_str().unwrap()]);
         let o = canvass(&a);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(String::from_utf8_lossy(&o.stderr).contains("checkpoint signed"));
@@ -475,7 +475,7 @@ fn findings_go_into_the_evidence_log() {
         "duplicates",
         "--voters",
         &p("voters.csv"),
-        "--log",
+        "--evidence-log",
         log.to_str().unwrap(),
     ]);
     assert!(!o.status.success());
