@@ -226,10 +226,11 @@ pub(crate) fn run(
                     }
                 }
                 if ok {
+                    let ppeb = sample.iter().filter(|s| s.draw.draw > 0).count();
                     r.pass(format!(
-                        "round {}: the {} PPEB draws and the {} batches to hand count follow from the seed",
+                        "round {}: the {ppeb} PPEB draws, {} full-hand-count entries and the {} new batches to hand count follow from the seed",
                         plan.round,
-                        sample.len(),
+                        sample.len() - ppeb,
                         fresh.len()
                     ));
                 }
