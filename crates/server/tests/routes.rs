@@ -1154,3 +1154,36 @@ async fn manual_vote_records_reach_the_store_and_survive_a_restart() {
     assert_eq!(again, expected);
     assert!(stored.iter().all(|r| again.contains(r)));
 }
+
+#[tokio::test]
+async fn a_refused_cvr_upload_stores_nothing() {
+    let h = harness();
+    let mut a = admin(&h).await;
+    a.post(&h, "/admin/elections", &[("name", "E")]).await;
+    a.get(&h, "/admin/e/1").await;
+    let (cvrs, _, _) = election_files(500);
+    // Cut inside the cards: the reader fails after some cards went into the
+    // import transaction, which must then store none of them.
+    let cut = &cvrs[..cvrs.len() * 2 / 3];
+    let r = a.upload(&h, "/admin/e/1/cvrs", "cut.json", cut).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("cut.json"), "{}", r.body);
+    let r = a.get(&h, "/e/1").await;
+    assert!(
+        r.body.contains("0 cast vote records from 0 file(s)"),
+        "{}",
+        r.body
+    );
+    let r = a.upload(&h, "/admin/e/1/cvrs", "cvr.json", &cvrs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The same cards again: refused (duplicate card ids), nothing added.
+    let r = a.upload(&h, "/admin/e/1/cvrs", "again.json", &cvrs).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("again.json"), "{}", r.body);
+    let r = a.get(&h, "/e/1").await;
+    assert!(
+        r.body.contains("500 cast vote records from 1 file(s)"),
+        "{}",
+        r.body
+    );
+}
