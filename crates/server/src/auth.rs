@@ -22,6 +22,14 @@ pub const COOKIE: &str = "canvass_session";
 
 /// How long a session lasts without use.
 pub const SESSION_IDLE: Duration = Duration::from_secs(12 * 3600);
+/// How long an anonymous session (a visitor's CSRF token, made by the public
+/// forms) lasts without use: public pages are visited by many, so their
+/// sessions are kept for less time than those of people signed in.
+pub const ANONYMOUS_IDLE: Duration = Duration::from_secs(3600);
+/// Expired sessions are swept at most this often (a sweep reads every
+/// session; doing it at every new session would make a crowd of visitors
+/// cost the square of its size).
+pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// Sign-in attempts allowed per client address per window.
 pub const SIGNIN_LIMIT: u32 = 10;
@@ -105,6 +113,16 @@ pub struct Session {
 }
 
 impl Session {
+    /// Whether the session has gone unused for longer than its role allows.
+    fn expired(&self, now: Instant) -> bool {
+        let idle = if self.role == Role::Anonymous {
+            ANONYMOUS_IDLE
+        } else {
+            SESSION_IDLE
+        };
+        now.duration_since(self.last_used) >= idle
+    }
+
     /// A name for the evidence log.
     pub fn actor(&self) -> String {
         match &self.role {
@@ -122,6 +140,7 @@ impl Session {
 #[derive(Default)]
 pub struct Sessions {
     sessions: Mutex<HashMap<String, Session>>,
+    swept: Mutex<Option<Instant>>,
     attempts: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
@@ -136,7 +155,12 @@ impl Sessions {
         };
         if let Ok(mut map) = self.sessions.lock() {
             let now = Instant::now();
-            map.retain(|_, v| now.duration_since(v.last_used) < SESSION_IDLE);
+            if let Ok(mut swept) = self.swept.lock()
+                && swept.is_none_or(|t| now.duration_since(t) >= SWEEP_EVERY)
+            {
+                map.retain(|_, v| !v.expired(now));
+                *swept = Some(now);
+            }
             map.insert(s.id.clone(), s.clone());
         }
         s
@@ -147,7 +171,7 @@ impl Sessions {
         let id = cookie_value(headers, COOKIE)?;
         let mut map = self.sessions.lock().ok()?;
         let s = map.get_mut(&id)?;
-        if s.last_used.elapsed() >= SESSION_IDLE {
+        if s.expired(Instant::now()) {
             map.remove(&id);
             return None;
         }
