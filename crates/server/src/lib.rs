@@ -178,7 +178,12 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
         })
         .await
         .map_err(|e| e.to_string())?
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(|e| match e {
+            // Start-up errors (a registry or store that cannot be read) are
+            // for the person starting the server: their text, not a debug form.
+            error::AppError::Internal(detail) | error::AppError::BadRequest(detail) => detail,
+            other => format!("{other:?}"),
+        })?;
         let (app, token) = app;
         let scheme = if opts.config.secure_cookies {
             "https"
