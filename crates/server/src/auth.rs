@@ -286,4 +286,18 @@ mod tests {
         assert!(session_cookie("x", true).contains("Secure"));
         assert!(session_cookie("x", false).contains("HttpOnly; SameSite=Strict"));
     }
+
+    #[test]
+    fn anonymous_sessions_expire_sooner_than_signed_in_ones() {
+        let sessions = Sessions::default();
+        let anon = sessions.create(Role::Anonymous);
+        let admin = sessions.create(Role::Admin);
+        let t = anon.last_used;
+        assert!(!anon.expired(t + ANONYMOUS_IDLE - Duration::from_secs(1)));
+        assert!(anon.expired(t + ANONYMOUS_IDLE));
+        let t = admin.last_used;
+        assert!(!admin.expired(t + ANONYMOUS_IDLE));
+        assert!(!admin.expired(t + SESSION_IDLE - Duration::from_secs(1)));
+        assert!(admin.expired(t + SESSION_IDLE));
+    }
 }
