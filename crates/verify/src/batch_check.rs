@@ -5,13 +5,13 @@
 //! hand-tally file gives the recorded hand counts; each risk event and
 //! report follows from the tallies and the hand counts.
 
-use crate::audit_dir::{COMMITMENT_FILE, MANIFEST_FILE, SeedFile, json_bytes, read_manifest};
+use crate::audit_dir::{COMMITMENT_FILE, MANIFEST_FILE, json_bytes, read_manifest};
 use crate::batch_dir::{
     BatchAudit, HAND_FILE, TALLIES_FILE, batch_discrepancies_csv, batch_risk_payload,
     batch_round_csvs, batch_status_json, batch_tallies_csv, hand_tallies_csv, read_tally_rows,
     tallies_root,
 };
-use crate::check::{Report, same_file, sha256_hex};
+use crate::check::{Report, line, read_seed, risk_difference, same_file, sha256_hex};
 use canvass_audit::workflow::batch::{
     BatchAuditSpec, BatchTarget, batch_round_sample, build_batch_audit, first_batch_round,
     next_batch_round,
@@ -19,10 +19,6 @@ use canvass_audit::workflow::batch::{
 use canvass_evidence::canonical::to_canonical_json;
 use canvass_evidence::log::{Event, LOG_FILE, kind};
 use std::path::Path;
-
-fn line(i: usize) -> String {
-    format!("{LOG_FILE} line {}", i + 1)
-}
 
 /// Checks 4–6 of a batch-comparison record; `ci` is the commitment event,
 /// `seed_at` the seed event.
@@ -150,39 +146,9 @@ pub(crate) fn run(
             .push("no seed yet: the audit has not started".into());
         return Ok(());
     };
-    let seed: SeedFile = match std::fs::read(dir.join("seed.json"))
-        .map_err(anyhow::Error::from)
-        .and_then(|b| Ok(serde_json::from_slice(&b)?))
-    {
-        Ok(s) => s,
-        Err(e) => {
-            r.fail("seed.json", "the file", format!("{e:#}"));
-            return Ok(());
-        }
+    let Some(seed) = read_seed(dir, events, si, &root_hex, r) else {
+        return Ok(());
     };
-    let seed_event = events
-        .get(si)
-        .map(|e| e.payload.clone())
-        .unwrap_or_default();
-    if seed_event["seed"].as_str() != Some(seed.seed.as_str()) {
-        r.fail(
-            "seed.json",
-            "seed",
-            format!(
-                "{:?}, but {} records {}",
-                seed.seed,
-                line(si),
-                seed_event["seed"]
-            ),
-        );
-    }
-    if seed_event["commitment_root"].as_str() != Some(root_hex.as_str()) {
-        r.fail(
-            LOG_FILE,
-            line(si),
-            "the seed is not bound to the committed root",
-        );
-    }
     let mut audit = BatchAudit::fresh(spec, tallies)?;
     audit.seed = Some(seed);
     let (mut risk_events, mut reports, mut files) = (0, 0, 0);
@@ -339,26 +305,4 @@ pub(crate) fn run(
         ));
     }
     Ok(())
-}
-
-/// The first contest whose logged status differs from the recomputed one.
-fn risk_difference(want: &serde_json::Value, got: &serde_json::Value) -> String {
-    let empty = Vec::new();
-    let w = want["contests"].as_array().unwrap_or(&empty);
-    let g = got["contests"].as_array().unwrap_or(&empty);
-    for (a, b) in w.iter().zip(g) {
-        if a != b {
-            return format!(
-                "contest {}: recomputed risk {}, logged {}",
-                a["contest"], a["risk"], b["risk"]
-            );
-        }
-    }
-    if want["round"] != got["round"] {
-        return format!(
-            "round {} recomputed, {} logged",
-            want["round"], got["round"]
-        );
-    }
-    "the contests differ".to_owned()
 }

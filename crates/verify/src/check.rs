@@ -37,7 +37,7 @@ use canvass_evidence::canonical::{CARD_LEAF_ENCODING, to_canonical_json};
 use canvass_evidence::commitment::{card_leaf_hash, sha256_reader};
 use canvass_evidence::inclusion_proof::verify_inclusion;
 use canvass_evidence::keys::PublicKey;
-use canvass_evidence::log::{LOG_FILE, Log, PUBLIC_KEY_FILE, kind};
+use canvass_evidence::log::{Event, LOG_FILE, Log, PUBLIC_KEY_FILE, kind};
 use canvass_evidence::merkle::MerkleTree;
 use canvass_formats::{Format, SourceOptions, read_paths};
 use canvass_model::{Card, Election};
@@ -216,7 +216,6 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
         ));
     }
     let events = log.events()?;
-    let line = |i: usize| format!("{LOG_FILE} line {}", i + 1);
 
     // 2. Files against the log.
     let mut latest: BTreeMap<String, usize> = BTreeMap::new();
@@ -438,39 +437,9 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
             .push("no seed yet: the audit has not started".into());
         return Ok(());
     };
-    let seed: SeedFile = match std::fs::read(dir.join("seed.json"))
-        .map_err(anyhow::Error::from)
-        .and_then(|b| Ok(serde_json::from_slice(&b)?))
-    {
-        Ok(s) => s,
-        Err(e) => {
-            r.fail("seed.json", "the file", format!("{e:#}"));
-            return Ok(());
-        }
+    let Some(seed) = read_seed(dir, &events, si, &root_hex, r) else {
+        return Ok(());
     };
-    let seed_event = events
-        .get(si)
-        .map(|e| e.payload.clone())
-        .unwrap_or_default();
-    if seed_event["seed"].as_str() != Some(seed.seed.as_str()) {
-        r.fail(
-            "seed.json",
-            "seed",
-            format!(
-                "{:?}, but {} records {}",
-                seed.seed,
-                line(si),
-                seed_event["seed"]
-            ),
-        );
-    }
-    if seed_event["commitment_root"].as_str() != Some(root_hex.as_str()) {
-        r.fail(
-            LOG_FILE,
-            line(si),
-            "the seed is not bound to the committed root",
-        );
-    }
     let order = order_cards(&spec, &audit_cards, &seed.seed);
     let mut audit = Audit {
         spec,
@@ -679,7 +648,8 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
 }
 
 /// The first contest whose logged status differs from the recomputed one.
-fn risk_difference(want: &serde_json::Value, got: &serde_json::Value) -> String {
+/// Where a logged risk payload and the recomputed one first differ.
+pub(crate) fn risk_difference(want: &serde_json::Value, got: &serde_json::Value) -> String {
     let empty = Vec::new();
     let w = want["contests"].as_array().unwrap_or(&empty);
     let g = got["contests"].as_array().unwrap_or(&empty);
@@ -698,4 +668,55 @@ fn risk_difference(want: &serde_json::Value, got: &serde_json::Value) -> String 
         );
     }
     "the contests differ".to_owned()
+}
+
+/// `log.jsonl line N` for the event at index `i`.
+pub(crate) fn line(i: usize) -> String {
+    format!("{LOG_FILE} line {}", i + 1)
+}
+
+/// `seed.json`, checked against the seed event at index `si` of the log: the
+/// same seed, bound to the committed root. `None` (with the failure
+/// recorded) when the file cannot be read.
+pub(crate) fn read_seed(
+    dir: &Path,
+    events: &[Event],
+    si: usize,
+    root_hex: &str,
+    r: &mut Report,
+) -> Option<SeedFile> {
+    let seed: SeedFile = match std::fs::read(dir.join("seed.json"))
+        .map_err(anyhow::Error::from)
+        .and_then(|b| Ok(serde_json::from_slice(&b)?))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            r.fail("seed.json", "the file", format!("{e:#}"));
+            return None;
+        }
+    };
+    let seed_event = events
+        .get(si)
+        .map(|e| e.payload.clone())
+        .unwrap_or_default();
+    if seed_event["seed"].as_str() != Some(seed.seed.as_str()) {
+        r.fail(
+            "seed.json",
+            "seed",
+            format!(
+                "{:?}, but {} records {}",
+                seed.seed,
+                line(si),
+                seed_event["seed"]
+            ),
+        );
+    }
+    if seed_event["commitment_root"].as_str() != Some(root_hex) {
+        r.fail(
+            LOG_FILE,
+            line(si),
+            "the seed is not bound to the committed root",
+        );
+    }
+    Some(seed)
 }
