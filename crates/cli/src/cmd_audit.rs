@@ -25,8 +25,8 @@ use crate::audit_log::{self, AuditLog};
 use crate::batch_dir::is_batch_audit;
 use anyhow::{Context, bail};
 use canvass_audit::workflow::{
-    AuditInputs, ContestRule, ContestState, ContestStatus, Method, Paper, RiskFunction, RoundPlan,
-    build_audit, evaluate, first_round, next_round, retrieval_order, round_sample,
+    AuditInputs, ContestRule, ContestState, ContestStatus, HandCount, Method, Paper, RiskFunction,
+    RoundPlan, build_audit, evaluate, first_round, next_round, retrieval_order, round_sample,
 };
 use canvass_evidence::log::{Event, kind};
 use canvass_formats::{Format, SourceOptions, read_paths};
@@ -614,34 +614,38 @@ pub(crate) fn status_report(audit: &Audit, json: bool) -> anyhow::Result<String>
                 )
             }
             ContestState::HandCountInProgress => "full hand count in progress".to_owned(),
-            ContestState::HandCount(h) => {
-                let tally: Vec<String> = h.tally.iter().map(|(k, v)| format!("{k} {v}")).collect();
-                let mut t = format!(
-                    "FULL HAND COUNT (this is the outcome): {}; winner(s) {}",
-                    tally.join(", "),
-                    h.winners.join(", ")
-                );
-                if h.outcome_changed {
-                    t.push_str(&format!(
-                        "; the reported winner(s) {} were WRONG: corrected winner(s) {}",
-                        h.reported_winners.join(", "),
-                        h.winners.join(", ")
-                    ));
-                } else {
-                    t.push_str("; the reported outcome is confirmed");
-                }
-                if h.tie {
-                    t.push_str("; the last seat is TIED on paper: the law decides it");
-                }
-                if h.not_found > 0 {
-                    t.push_str(&format!("; {} cards not found", h.not_found));
-                }
-                t
-            }
+            ContestState::HandCount(h) => hand_count_line(h),
         };
         writeln!(out, "  {line}")?;
     }
     Ok(out)
+}
+
+/// What a full hand count of a contest says: the outcome, and whether it
+/// corrects the reported one.
+pub(crate) fn hand_count_line(h: &HandCount) -> String {
+    let tally: Vec<String> = h.tally.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let mut t = format!(
+        "FULL HAND COUNT (this is the outcome): {}; winner(s) {}",
+        tally.join(", "),
+        h.winners.join(", ")
+    );
+    if h.outcome_changed {
+        t.push_str(&format!(
+            "; the reported winner(s) {} were WRONG: corrected winner(s) {}",
+            h.reported_winners.join(", "),
+            h.winners.join(", ")
+        ));
+    } else {
+        t.push_str("; the reported outcome is confirmed");
+    }
+    if h.tie {
+        t.push_str("; the last seat is TIED on paper: the law decides it");
+    }
+    if h.not_found > 0 {
+        t.push_str(&format!("; {} cards not found", h.not_found));
+    }
+    t
 }
 
 /// Print a report; a closed pipe (`canvass audit status DIR | head`) is not an error.

@@ -486,27 +486,7 @@ fn write_contest(out: &mut String, s: &BatchContestStatus) -> anyhow::Result<()>
             "NOT CONFIRMED: escalate to a FULL HAND COUNT of all {size} batches (`canvass audit draw`)"
         ),
         ContestState::HandCountInProgress => "full hand count in progress".into(),
-        ContestState::HandCount(h) => {
-            let tally: Vec<String> = h.tally.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            let mut t = format!(
-                "FULL HAND COUNT (this is the outcome): {}; winner(s) {}",
-                tally.join(", "),
-                h.winners.join(", ")
-            );
-            if h.outcome_changed {
-                t.push_str(&format!(
-                    "; the reported winner(s) {} were WRONG: corrected winner(s) {}",
-                    h.reported_winners.join(", "),
-                    h.winners.join(", ")
-                ));
-            } else {
-                t.push_str("; the reported outcome is confirmed");
-            }
-            if h.tie {
-                t.push_str("; the last seat is TIED on paper: the law decides it");
-            }
-            t
-        }
+        ContestState::HandCount(h) => crate::cmd_audit::hand_count_line(h),
     };
     writeln!(out, "  {line}")?;
     Ok(())
