@@ -228,30 +228,8 @@ impl Audit {
         })?;
         read_checked(&dir.join("cards.csv"), &inputs.cards_csv_sha256)?;
         let cards = read_cards_csv(&dir.join("cards.csv"), &spec)?;
-        let seed_path = dir.join("seed.json");
-        let seed: Option<SeedFile> = if seed_path.exists() {
-            let s: SeedFile = serde_json::from_slice(&std::fs::read(&seed_path)?)
-                .with_context(|| format!("{}: not a valid seed.json", seed_path.display()))?;
-            if s.inputs_json_sha256 != sha256_hex(&inputs_bytes) {
-                bail!(
-                    "{}: the seed was recorded for other inputs (inputs.json changed)",
-                    seed_path.display()
-                );
-            }
-            Some(s)
-        } else {
-            None
-        };
-        let mut rounds = Vec::new();
-        for n in 1.. {
-            let p = dir.join(format!("round-{n}")).join("round.json");
-            if !p.exists() {
-                break;
-            }
-            let plan: RoundPlan = serde_json::from_slice(&std::fs::read(&p)?)
-                .with_context(|| format!("{}: not a valid round.json", p.display()))?;
-            rounds.push(plan);
-        }
+        let seed = read_seed_file(dir, &inputs_bytes)?;
+        let rounds = read_round_plans(dir)?;
         let order = seed.as_ref().map(|s| order_cards(&spec, &cards, &s.seed));
         let imports_path = dir.join("mvr-imports.json");
         let imports: Vec<MvrImport> = if imports_path.exists() {
@@ -713,4 +691,38 @@ pub fn discrepancies_csv(audit: &Audit) -> anyhow::Result<Vec<u8>> {
         }
     }
     Ok(w.into_inner()?)
+}
+
+/// `DIR/seed.json` if the seed has been recorded; it must have been recorded
+/// for these inputs (`inputs_bytes`, the bytes of `inputs.json`).
+pub(crate) fn read_seed_file(dir: &Path, inputs_bytes: &[u8]) -> anyhow::Result<Option<SeedFile>> {
+    let seed_path = dir.join("seed.json");
+    if !seed_path.exists() {
+        return Ok(None);
+    }
+    let s: SeedFile = serde_json::from_slice(&std::fs::read(&seed_path)?)
+        .with_context(|| format!("{}: not a valid seed.json", seed_path.display()))?;
+    if s.inputs_json_sha256 != sha256_hex(inputs_bytes) {
+        bail!(
+            "{}: the seed was recorded for other inputs (inputs.json changed)",
+            seed_path.display()
+        );
+    }
+    Ok(Some(s))
+}
+
+/// The plans `DIR/round-1/round.json`, `DIR/round-2/round.json`, ... up to
+/// the first round not drawn yet.
+pub(crate) fn read_round_plans(dir: &Path) -> anyhow::Result<Vec<RoundPlan>> {
+    let mut rounds = Vec::new();
+    for n in 1.. {
+        let p = dir.join(format!("round-{n}")).join("round.json");
+        if !p.exists() {
+            break;
+        }
+        let plan: RoundPlan = serde_json::from_slice(&std::fs::read(&p)?)
+            .with_context(|| format!("{}: not a valid round.json", p.display()))?;
+        rounds.push(plan);
+    }
+    Ok(rounds)
 }

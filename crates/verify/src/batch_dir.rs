@@ -18,7 +18,8 @@
 //! ```
 
 use crate::audit_dir::{
-    InputFile, MvrImport, SeedFile, floats_as_text, json_bytes, read_manifest, sha256_hex,
+    InputFile, MvrImport, SeedFile, floats_as_text, json_bytes, read_manifest, read_round_plans,
+    read_seed_file, sha256_hex,
 };
 use anyhow::{Context, bail};
 use canvass_audit::workflow::RoundPlan;
@@ -276,30 +277,8 @@ impl BatchAudit {
         })?;
         read_checked(&dir.join(TALLIES_FILE), &inputs.batch_tallies_csv_sha256)?;
         let tallies = read_batch_tallies(&dir.join(TALLIES_FILE), &spec)?;
-        let seed_path = dir.join("seed.json");
-        let seed: Option<SeedFile> = if seed_path.exists() {
-            let s: SeedFile = serde_json::from_slice(&std::fs::read(&seed_path)?)
-                .with_context(|| format!("{}: not a valid seed.json", seed_path.display()))?;
-            if s.inputs_json_sha256 != sha256_hex(&inputs_bytes) {
-                bail!(
-                    "{}: the seed was recorded for other inputs (inputs.json changed)",
-                    seed_path.display()
-                );
-            }
-            Some(s)
-        } else {
-            None
-        };
-        let mut rounds = Vec::new();
-        for n in 1.. {
-            let p = dir.join(format!("round-{n}")).join("round.json");
-            if !p.exists() {
-                break;
-            }
-            let plan: RoundPlan = serde_json::from_slice(&std::fs::read(&p)?)
-                .with_context(|| format!("{}: not a valid round.json", p.display()))?;
-            rounds.push(plan);
-        }
+        let seed = read_seed_file(dir, &inputs_bytes)?;
+        let rounds = read_round_plans(dir)?;
         let imports_path = dir.join(HAND_IMPORTS_FILE);
         let imports: Vec<MvrImport> = if imports_path.exists() {
             serde_json::from_slice(&std::fs::read(&imports_path)?)
