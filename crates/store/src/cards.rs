@@ -4,7 +4,7 @@
 
 use crate::api;
 use crate::codec;
-use crate::error::{Result, StoreError, classify, is_unique_violation};
+use crate::error::{Result, StoreError, classify, import_name, is_unique_violation};
 use crate::ids::{ElectionId, ImportId};
 use crate::sql::Lite;
 use crate::store::{Store, to_i64};
@@ -49,6 +49,11 @@ impl Store {
     /// Begin an import of cards into `election`. Takes the write lock until
     /// committed or dropped.
     pub fn card_import(&mut self, election: ElectionId) -> Result<CardImport<'_>> {
+        self.begin_card_import(election)
+            .map_err(|e| e.during(|| import_name(election, None, 0)))
+    }
+
+    fn begin_card_import(&mut self, election: ElectionId) -> Result<CardImport<'_>> {
         let kib = self.import_cache_kib.min(i64::MAX as u64);
         let path = &self.path;
         let err = |e| classify(path, e);
@@ -139,6 +144,15 @@ impl CardImport<'_> {
     /// Add one card. `definition` must hold every contest and candidate the
     /// card names.
     pub fn push(&mut self, definition: &Election, card: &Card) -> Result<()> {
+        self.push_card(definition, card).map_err(|e| self.named(e))
+    }
+
+    /// `e` naming this import when it is a fault.
+    fn named(&self, e: StoreError) -> StoreError {
+        e.during(|| import_name(self.election, Some(self.import), self.count))
+    }
+
+    fn push_card(&mut self, definition: &Election, card: &Card) -> Result<()> {
         check_card(definition, card)?;
         let position = opt_i64("position", card.location.position)?;
         let record = to_i64("record", card.source.record)?;
@@ -187,6 +201,11 @@ impl CardImport<'_> {
 
     /// Store the election definition and commit every pushed card at once.
     pub fn commit(self, definition: &Election) -> Result<ImportSummary> {
+        let name = import_name(self.election, Some(self.import), self.count);
+        self.commit_cards(definition).map_err(|e| e.during(|| name))
+    }
+
+    fn commit_cards(self, definition: &Election) -> Result<ImportSummary> {
         let err = |e| classify(self.path, e);
         let mut db = Lite {
             conn: &self.tx,

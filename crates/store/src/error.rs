@@ -1,6 +1,6 @@
 //! The store's one error type.
 
-use crate::ids::{AuditId, ElectionId};
+use crate::ids::{AuditId, ElectionId, ImportId};
 
 /// Everything that can go wrong in the store. Messages name the database, the
 /// election, the card (with its source file and record) and the field.
@@ -38,25 +38,60 @@ pub enum StoreError {
         /// The version this code needs.
         supported: i64,
     },
-    /// A write was refused because the database (or its file) is read-only.
-    /// Nothing of the refused operation was stored.
-    #[error("database {path} is read-only; nothing was written")]
+    /// A write was refused because the database (or its file, or on
+    /// PostgreSQL the database's `default_transaction_read_only`) is
+    /// read-only. Nothing of the refused operation was stored.
+    #[error("{}database {path} is read-only; nothing was written", during_prefix(.during, "refused"))]
     ReadOnly {
-        /// The database path.
+        /// The database path (a PostgreSQL URL without credentials).
         path: String,
+        /// The refused operation when known (`import into election 1`).
+        during: Option<String>,
     },
     /// The disk is full or the database reached its size limit. The failed
     /// operation was rolled back; everything stored before it is intact.
     #[error(
-        "database {path} is full (disk full or size limit reached); the operation was rolled back"
+        "{}database {path} is full (disk full or size limit reached{}); the operation was rolled back and everything stored before it is intact",
+        during_prefix(.during, "failed"),
+        detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
     )]
     Full {
-        /// The database path.
+        /// The database path (a PostgreSQL URL without credentials).
         path: String,
+        /// The failed operation when known (`import 3 into election 1 (24000
+        /// cards so far)`).
+        during: Option<String>,
+        /// What the server said (PostgreSQL: which file it could not extend).
+        detail: Option<String>,
+    },
+    /// The connection to the PostgreSQL server was lost (the server or its
+    /// backend was stopped or killed, or the network failed). Before the
+    /// commit the server rolls the transaction back, so nothing of it was
+    /// stored; while committing, the outcome is unknown.
+    #[cfg(feature = "postgres")]
+    #[error(
+        "{}lost the connection to database {path} ({}); {}",
+        during_prefix(.during, "failed"),
+        pg_reason(.source),
+        if *.committing {
+            "this happened while committing, so the server may or may not have stored it: check the election's imports before running it again"
+        } else {
+            "the server rolled the unfinished transaction back, so nothing of it was stored; open the store again and run it again"
+        }
+    )]
+    ConnectionLost {
+        /// The server URL without credentials.
+        path: String,
+        /// The operation cut off when known (`import 3 into election 1`).
+        during: Option<String>,
+        /// True when the connection was lost during `COMMIT`.
+        committing: bool,
+        /// What the client said.
+        source: postgres::Error,
     },
     /// The PostgreSQL server could not be reached.
     #[cfg(feature = "postgres")]
-    #[error("cannot connect to {path}: {source}")]
+    #[error("cannot connect to {path}: {}", pg_reason(.source))]
     OpenPostgres {
         /// The server URL without credentials.
         path: String,
@@ -65,7 +100,7 @@ pub enum StoreError {
     },
     /// Another error from PostgreSQL.
     #[cfg(feature = "postgres")]
-    #[error("database {path}: {source}")]
+    #[error("database {path}: {}", pg_reason(.source))]
     Postgres {
         /// The server URL without credentials.
         path: String,
@@ -204,6 +239,58 @@ pub enum StoreError {
     },
 }
 
+/// `"{during} {verb}: "`, or nothing when the operation is not known.
+fn during_prefix(during: &Option<String>, verb: &str) -> String {
+    during
+        .as_deref()
+        .map(|d| format!("{d} {verb}: "))
+        .unwrap_or_default()
+}
+
+/// What the PostgreSQL client or server said: the client's summary ("db
+/// error", "error communicating with the server") followed by its cause
+/// (the server's "FATAL: terminating connection due to administrator
+/// command", the socket's "Connection reset by peer").
+#[cfg(feature = "postgres")]
+fn pg_reason(e: &postgres::Error) -> String {
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}").replace('\n', "; "),
+        None => e.to_string(),
+    }
+}
+
+impl StoreError {
+    /// Name the operation a fault (read-only, full, connection lost) struck,
+    /// unless it is already named; other errors pass unchanged.
+    pub(crate) fn during(mut self, what: impl FnOnce() -> String) -> StoreError {
+        match &mut self {
+            StoreError::ReadOnly { during, .. } | StoreError::Full { during, .. }
+                if during.is_none() =>
+            {
+                *during = Some(what());
+            }
+            #[cfg(feature = "postgres")]
+            StoreError::ConnectionLost { during, .. } if during.is_none() => {
+                *during = Some(what());
+            }
+            _ => {}
+        }
+        self
+    }
+}
+
+/// The name of an import in fault messages: `import 3 into election 1 (2000
+/// cards so far)` (or `import into election 1` before it has an id).
+pub(crate) fn import_name(election: ElectionId, import: Option<ImportId>, sent: u64) -> String {
+    match import {
+        Some(i) => format!(
+            "import {} into election {election} ({sent} cards so far)",
+            i.0
+        ),
+        None => format!("import into election {election}"),
+    }
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -215,11 +302,14 @@ pub(crate) fn classify(path: &str, e: rusqlite::Error) -> StoreError {
             ErrorCode::ReadOnly => {
                 return StoreError::ReadOnly {
                     path: path.to_owned(),
+                    during: None,
                 };
             }
             ErrorCode::DiskFull => {
                 return StoreError::Full {
                     path: path.to_owned(),
+                    during: None,
+                    detail: None,
                 };
             }
             _ => {}

@@ -14,7 +14,7 @@
 use crate::api::{self, CardIter, store_methods};
 use crate::cards::{ImportSummary, check_card, opt_i64};
 use crate::codec;
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, import_name};
 use crate::ids::{AuditId, ElectionId, ImportId, ManifestId, UserId};
 use crate::log::{LogEntry, StoredCheckpoint};
 use crate::records::{Audit, Entered, ManualRecord, NewAudit, SampleDraw, User};
@@ -204,17 +204,45 @@ CREATE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON checkpoints
 const _: () = assert!(PG_MIGRATIONS.len() == MIGRATIONS.len());
 
 fn classify(path: &str, e: postgres::Error) -> StoreError {
+    if connection_lost(&e) {
+        return StoreError::ConnectionLost {
+            path: path.to_owned(),
+            during: None,
+            committing: false,
+            source: e,
+        };
+    }
     match e.code() {
         Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => StoreError::ReadOnly {
             path: path.to_owned(),
+            during: None,
         },
         Some(c) if *c == SqlState::DISK_FULL => StoreError::Full {
             path: path.to_owned(),
+            during: None,
+            detail: e.as_db_error().map(|d| d.message().to_owned()),
         },
         _ => StoreError::Postgres {
             path: path.to_owned(),
             source: e,
         },
+    }
+}
+
+/// True when `e` means the session is gone: the client saw the connection
+/// close or fail, or the server ended the backend (`pg_terminate_backend`,
+/// shutdown, crash; SQLSTATE 57P01, 57P02 and class 08).
+fn connection_lost(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        Some(c) => {
+            *c == SqlState::ADMIN_SHUTDOWN
+                || *c == SqlState::CRASH_SHUTDOWN
+                || c.code().starts_with("08")
+        }
+        None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
     }
 }
 
@@ -402,14 +430,14 @@ impl PgStore {
         let q = quote_ident(schema);
         client
             .batch_execute(&format!(
-                "SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS {q}; SET search_path TO {q}"
+                "SET client_min_messages = warning; SET search_path TO {q}"
             ))
             .map_err(|e| classify(&path, e))?;
         let store = PgStore {
             client: RefCell::new(client),
             path,
         };
-        store.migrate()?;
+        store.migrate(&q)?;
         Ok(store)
     }
 
@@ -446,14 +474,59 @@ impl PgStore {
         Ok(out)
     }
 
-    fn migrate(&self) -> Result<()> {
+    /// The stored schema version, `None` without a `schema_version` table.
+    fn stored_version(&self) -> Result<Option<i64>> {
+        let mut client = self.client()?;
+        let exists: bool = client
+            .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| self.err(e))?;
+        if !exists {
+            return Ok(None);
+        }
+        client
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
+            .and_then(|r| r.try_get(0))
+            .map(Some)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Bring the schema (`quoted`, already quoted) to the current version.
+    /// An up-to-date schema is only read, so a read-only database opens; one
+    /// that needs a migration there gives [`StoreError::NeedsMigration`].
+    fn migrate(&self, quoted: &str) -> Result<()> {
+        let supported = MIGRATIONS.len() as i64;
+        let found = self.stored_version()?;
+        match found {
+            Some(v) if v == supported => return Ok(()),
+            Some(v) if v > supported => {
+                return Err(StoreError::TooNew {
+                    path: self.path.to_string(),
+                    found: v,
+                    supported,
+                });
+            }
+            _ => {}
+        }
+        match self.apply_migrations(quoted) {
+            Err(StoreError::ReadOnly { .. }) => Err(StoreError::NeedsMigration {
+                path: self.path.to_string(),
+                found: found.unwrap_or(0),
+                supported,
+            }),
+            other => other,
+        }
+    }
+
+    fn apply_migrations(&self, quoted: &str) -> Result<()> {
         let supported = MIGRATIONS.len() as i64;
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(|e| self.err(e))?;
-        tx.batch_execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY);
-             LOCK TABLE schema_version IN EXCLUSIVE MODE",
-        )
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {quoted};
+             CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY);
+             LOCK TABLE schema_version IN EXCLUSIVE MODE"
+        ))
         .map_err(|e| self.err(e))?;
         let found: i64 = tx
             .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
@@ -490,6 +563,11 @@ impl PgStore {
     /// Begin an import of cards into `election` (one transaction; the
     /// election's row stays locked until it ends).
     pub fn card_import(&mut self, election: ElectionId) -> Result<PgCardImport<'_>> {
+        self.begin_card_import(election)
+            .map_err(|e| e.during(|| import_name(election, None, 0)))
+    }
+
+    fn begin_card_import(&mut self, election: ElectionId) -> Result<PgCardImport<'_>> {
         let path = &self.path;
         let mut tx = self
             .client
@@ -547,6 +625,15 @@ impl PgCardImport<'_> {
 
     /// Add one card (see [`crate::CardImport::push`]).
     pub fn push(&mut self, definition: &Election, card: &Card) -> Result<()> {
+        self.push_card(definition, card).map_err(|e| self.named(e))
+    }
+
+    /// `e` naming this import when it is a fault.
+    fn named(&self, e: StoreError) -> StoreError {
+        e.during(|| import_name(self.election, Some(self.import), self.count))
+    }
+
+    fn push_card(&mut self, definition: &Election, card: &Card) -> Result<()> {
         check_card(definition, card)?;
         let duplicate = || StoreError::DuplicateCard {
             election: self.election,
@@ -659,20 +746,41 @@ impl PgCardImport<'_> {
 
     /// Store the definition and commit every pushed card at once.
     pub fn commit(mut self, definition: &Election) -> Result<ImportSummary> {
-        self.flush()?;
+        let name = import_name(self.election, Some(self.import), self.count);
+        let summary = self
+            .flush()
+            .and_then(|()| {
+                api::finish_import(
+                    &mut Pg {
+                        client: &mut self.tx,
+                        path: self.path,
+                    },
+                    self.election,
+                    definition,
+                    self.import,
+                    self.first_seq,
+                    self.count,
+                )
+            })
+            .map_err(|e| e.during(|| name.clone()))?;
         let path = self.path;
-        let summary = api::finish_import(
-            &mut Pg {
-                client: &mut self.tx,
-                path,
-            },
-            self.election,
-            definition,
-            self.import,
-            self.first_seq,
-            self.count,
-        )?;
-        self.tx.commit().map_err(|e| classify(path, e))?;
+        self.tx.commit().map_err(|e| {
+            let e = match classify(path, e) {
+                StoreError::ConnectionLost {
+                    path,
+                    during,
+                    source,
+                    ..
+                } => StoreError::ConnectionLost {
+                    path,
+                    during,
+                    committing: true,
+                    source,
+                },
+                other => other,
+            };
+            e.during(|| name)
+        })?;
         Ok(summary)
     }
 }

@@ -129,7 +129,10 @@ fn read_only_database_refuses_writes_and_keeps_data() {
     assert!(matches!(err, StoreError::ReadOnly { .. }), "{err}");
     assert!(
         err.to_string()
-            .ends_with("is read-only; nothing was written"),
+            .starts_with("import into election 1 refused: database ")
+            && err
+                .to_string()
+                .ends_with("is read-only; nothing was written"),
         "{err}"
     );
     assert!(matches!(
@@ -186,7 +189,13 @@ fn full_database_rolls_back_and_keeps_data() {
         .import_cards(e, &def, ok_cards(common::cards("b", 0, 20_000)))
         .unwrap_err();
     assert!(matches!(err, StoreError::Full { .. }), "{err}");
-    assert!(err.to_string().contains("is full"), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("import 2 into election 1 (")
+            && msg.contains("is full")
+            && msg.ends_with("everything stored before it is intact"),
+        "{msg}"
+    );
     assert_eq!(store.card_count(e).unwrap(), 1000);
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
     // The log refuses too, and keeps what it had.
