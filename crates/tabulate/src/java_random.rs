@@ -110,12 +110,61 @@ pub fn java_hash_set_order(items: &[String]) -> Vec<String> {
     bucket_order(items, wanted.next_power_of_two())
 }
 
+/// The iteration order of a `java.util.HashMap<String, _>` (or `HashSet`)
+/// made with the default constructor and filled with `items` in this order
+/// (repeats ignored): the table starts at 16 buckets and doubles when the
+/// size passes 3/4 of it, or when a bucket reaches 9 entries while the
+/// table is smaller than 64 (`treeifyBin`); iteration walks the buckets,
+/// each in insertion order (a resize keeps the relative order). A bucket
+/// that Java turns into a tree (9 or more keys in one bucket of a table of
+/// 64 or more) is iterated here in insertion order, which Java's tree bins
+/// need not keep. RCTab numbers its CDF precinct units and lists the marks
+/// at one rank of a Dominion ballot in this order.
+pub fn java_hash_map_order(items: &[String]) -> Vec<String> {
+    let mut capacity = 16usize;
+    let mut kept: Vec<&String> = Vec::new();
+    let mut counts: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for item in items {
+        if kept.contains(&item) {
+            continue;
+        }
+        let bucket = spread_index(item, capacity);
+        let before = counts.get(&bucket).copied().unwrap_or(0);
+        kept.push(item);
+        let mut resized = false;
+        if before >= 8 && capacity < 64 {
+            capacity *= 2;
+            resized = true;
+        }
+        if kept.len() * 4 > capacity * 3 {
+            capacity *= 2;
+            resized = true;
+        }
+        if resized {
+            counts.clear();
+            for k in &kept {
+                *counts.entry(spread_index(k, capacity)).or_insert(0) += 1;
+            }
+        } else {
+            *counts.entry(bucket).or_insert(0) += 1;
+        }
+    }
+    let owned: Vec<String> = kept.into_iter().cloned().collect();
+    bucket_order(&owned, capacity)
+}
+
+/// The bucket of `s` in a table of `capacity` (a power of two) buckets:
+/// `(h ^ (h >>> 16)) & (capacity - 1)`.
+fn spread_index(s: &str, capacity: usize) -> usize {
+    let h = java_string_hash(s);
+    let spread = h ^ ((h as u32) >> 16) as i32;
+    (spread as u32 as usize) & (capacity - 1)
+}
+
 fn bucket_order(items: &[String], capacity: usize) -> Vec<String> {
     let mut buckets: Vec<Vec<String>> = vec![Vec::new(); capacity];
     for item in items {
-        let h = java_string_hash(item);
-        let spread = h ^ ((h as u32) >> 16) as i32;
-        let index = (spread as u32 as usize) & (capacity - 1);
+        let index = spread_index(item, capacity);
         if let Some(bucket) = buckets.get_mut(index)
             && !bucket.contains(item)
         {
@@ -213,6 +262,19 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 3);
+    }
+
+    #[test]
+    fn hash_map_order_matches_java() {
+        let mut n = 0;
+        for line in REFERENCE.lines().filter(|l| l.starts_with("hashmap ")) {
+            let (input, output) = line[8..].split_once(" => ").unwrap_or(("", ""));
+            let items: Vec<String> = input.split('|').map(str::to_owned).collect();
+            let expected: Vec<String> = output.split('|').map(str::to_owned).collect();
+            assert_eq!(java_hash_map_order(&items), expected, "{input}");
+            n += 1;
+        }
+        assert_eq!(n, 7);
     }
 
     #[test]

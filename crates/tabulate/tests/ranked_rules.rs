@@ -383,9 +383,69 @@ fn traced_allocations_follow_transfers() {
     let (result, trace) = tabulate_traced(&b, &rules).unwrap();
     assert_eq!(result, tabulate(&b, &rules).unwrap());
     assert_eq!(trace.len(), result.rounds.len());
+    let recipients = |r: usize| -> Option<Vec<Option<u32>>> {
+        trace
+            .get(r)
+            .map(|round| round.iter().map(|a| a.recipient).collect())
+    };
     assert_eq!(
-        trace.first(),
-        Some(&vec![Some(0), Some(1), Some(2), Some(2)])
+        recipients(0),
+        Some(vec![Some(0), Some(1), Some(2), Some(2)])
     );
-    assert_eq!(trace.get(1), Some(&vec![Some(0), Some(1), Some(1), None]));
+    assert_eq!(recipients(1), Some(vec![Some(0), Some(1), Some(1), None]));
+    // Single seat: no ballot is split.
+    assert!(
+        trace
+            .iter()
+            .flatten()
+            .all(|a| a.kept.is_empty() && a.value == Decimal::ONE)
+    );
+}
+
+/// Multi-seat: after a winner's surplus transfer the trace shows what each
+/// ballot left with the winner and the rest at its next choice (RCTab's
+/// `FractionalVotes` in its CDF output).
+#[test]
+fn traced_allocations_split_ballots_after_surplus() {
+    use canvass_tabulate::ranked::{Allocation, tabulate_traced};
+    let mut b = RankedBallots::new(vec![
+        RankedCandidate::declared("A"),
+        RankedCandidate::declared("B"),
+        RankedCandidate::declared("C"),
+    ]);
+    let c = |i: u32| Selection::Candidate(CandidateId(i));
+    let ab = b.push_indexed(&[(1, c(0)), (2, c(1))], None, 6);
+    let only_c = b.push_indexed(&[(1, c(2))], None, 3);
+    let only_b = b.push_indexed(&[(1, c(1))], None, 1);
+    assert_eq!((ab, only_c, only_b), (0, 1, 2));
+    let rules = RankedRules {
+        seats: 2,
+        winner_mode: WinnerMode::MultiWinnerOnlyOnePerRound,
+        ..RankedRules::default()
+    };
+    let (result, trace) = tabulate_traced(&b, &rules).unwrap();
+    assert_eq!(result.winners.first(), Some(&CandidateId(0)));
+    // Round 1: A has 6 of 10 (threshold 4) and is elected, nobody split yet.
+    assert_eq!(
+        trace.first().and_then(|r| r.first()),
+        Some(&Allocation {
+            recipient: Some(0),
+            value: Decimal::ONE,
+            kept: vec![],
+        })
+    );
+    // Round 2: surplus 2/6 = .3333 moves on; A keeps .6667 of each A>B ballot.
+    let Some(split) = trace.get(1).and_then(|r| r.first()) else {
+        panic!("round 2")
+    };
+    assert_eq!(split.recipient, Some(1));
+    assert_eq!(split.value.to_string(), "0.3333");
+    assert_eq!(
+        split
+            .kept
+            .iter()
+            .map(|(w, v)| (*w, v.to_string()))
+            .collect::<Vec<_>>(),
+        vec![(0, "0.6667".to_owned())]
+    );
 }

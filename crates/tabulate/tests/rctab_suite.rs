@@ -470,28 +470,7 @@ fn report_text_is_byte_identical() {
 
 /// Cases whose `_expected_cdf_cvr.json` our CDF output does not match yet,
 /// each with its reason.
-const KNOWN_FAILING_CDF: &[(&str, &str)] = &[
-    (
-        "conversions_from_dominion",
-        "several marks at one rank: RCTab lists them in file order, the model sorts them by candidate id (e.g. CVR[196])",
-    ),
-    (
-        "conversions_from_ess",
-        "RCTab lists the overvote label as a candidate (c-overvote); we list configured candidates only",
-    ),
-    (
-        "precinct_example",
-        "precinct GpUnit numbers (gpu-N) follow neither first-seen nor name order (RCTab's hash order)",
-    ),
-    (
-        "test_set_multi_winner_fractional_threshold",
-        "surplus transfers: RCTab splits a ballot over several selections with FractionalVotes; we mark one recipient",
-    ),
-    (
-        "test_set_multi_winner_whole_threshold",
-        "surplus transfers: RCTab splits a ballot over several selections with FractionalVotes; we mark one recipient",
-    ),
-];
+const KNOWN_FAILING_CDF: &[(&str, &str)] = &[];
 
 /// The root fields RCTab fills from the clock and its build.
 const CDF_VOLATILE: [&str; 2] = ["GeneratedDate", "Version"];

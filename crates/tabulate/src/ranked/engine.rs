@@ -109,8 +109,8 @@ struct Counter<'a> {
     round: u32,
     uses_surpluses: bool,
     uwi: Option<usize>,
-    /// When kept: per round, per group, the candidate the group counted for.
-    trace: Option<Vec<Vec<Option<u32>>>>,
+    /// When kept: per round, per group, where the group's ballots counted.
+    trace: Option<RoundAllocations>,
 }
 
 fn cid(i: usize) -> CandidateId {
@@ -123,10 +123,22 @@ pub fn tabulate(ballots: &RankedBallots, rules: &RankedRules) -> Result<RankedRe
     Counter::new(ballots, rules, &[])?.run()
 }
 
+/// Where one ballot of a group counted in one round.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Allocation {
+    /// The continuing candidate the ballot's transferable value counted
+    /// for, `None` when the ballot was inactive.
+    pub recipient: Option<u32>,
+    /// That transferable value: one, or less after surplus transfers.
+    pub value: Decimal,
+    /// The value the ballot left with each winner whose surplus it helped
+    /// transfer (multi-seat), in the order of those transfers.
+    pub kept: Vec<(u32, Decimal)>,
+}
+
 /// Per round (outer), per ballot group (inner, in [`RankedBallots::groups`]
-/// order): the candidate index the group counted for in that round, `None`
-/// when it was inactive.
-pub type RoundAllocations = Vec<Vec<Option<u32>>>;
+/// order): where one ballot of the group counted in that round.
+pub type RoundAllocations = Vec<Vec<Allocation>>;
 
 /// [`tabulate`], also returning where each ballot group counted in each
 /// round (what RCTab's CDF output marks `IsAllocable`).
@@ -394,9 +406,17 @@ impl<'a> Counter<'a> {
             trace.push(
                 self.states
                     .iter()
-                    .map(|st| match (st.status, st.recipient) {
-                        (Status::Active, Some(c)) => u32::try_from(c).ok(),
-                        _ => None,
+                    .map(|st| Allocation {
+                        recipient: match (st.status, st.recipient) {
+                            (Status::Active, Some(c)) => u32::try_from(c).ok(),
+                            _ => None,
+                        },
+                        value: st.value,
+                        kept: st
+                            .allocations
+                            .iter()
+                            .filter_map(|&(w, v)| Some((u32::try_from(w).ok()?, v)))
+                            .collect(),
                     })
                     .collect(),
             );

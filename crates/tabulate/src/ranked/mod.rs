@@ -31,7 +31,7 @@ mod decimal;
 mod engine;
 
 pub use decimal::{Decimal, Overflow, Rounding};
-pub use engine::{RoundAllocations, tabulate, tabulate_sequential, tabulate_traced};
+pub use engine::{Allocation, RoundAllocations, tabulate, tabulate_sequential, tabulate_traced};
 
 use canvass_model::CandidateId;
 use std::collections::{BTreeMap, HashMap};

@@ -1,8 +1,16 @@
 //! RCTab's `generateCdfJson` output: the cast vote records of a tabulation
 //! as a NIST SP 1500-103 (CDF) `CastVoteRecordReport` JSON document, with
 //! each ballot's `original` snapshot and one `interpreted` snapshot per
-//! round whose `IsAllocable` marks the selection the ballot counted for in
-//! that round.
+//! round whose `IsAllocable` marks the selections the ballot counted for in
+//! that round: its whole vote (`NumberVotes` 1), or after multi-seat surplus
+//! transfers the fraction each winner kept and the rest at its current
+//! choice (`NumberVotes` 0, `FractionalVotes` `.9063`).
+//!
+//! Orders follow RCTab's Java collections: the marks at one rank by the
+//! name on the ballot (`String.compareTo`), precinct units (`gpu-N`) in the
+//! iteration order of a `java.util.HashMap` filled in card order
+//! ([`java_hash_map_order`]); a source with an `overvoteLabel` adds the
+//! `overvote` candidate after the sorted ones.
 //!
 //! The layout and id scheme (`c-<name>`, `cs-<name>`, `gpu-election`,
 //! `ballot-<id>-round-<n>`, `BallotPrePrintedId` = `<file>_<id>_` for CDF
@@ -11,9 +19,14 @@
 
 use super::run::{LoadedCard, candidates, load_ballots_with};
 use super::{Config, RctabError};
-use crate::ranked::{RankedCandidateKind, RoundAllocations, UNDECLARED_WRITE_INS, tabulate_traced};
+use crate::java_random::{java_hash_map_order, java_string_cmp};
+use crate::ranked::{
+    Allocation, Decimal, RankedCandidateKind, RoundAllocations, UNDECLARED_WRITE_INS,
+    tabulate_traced,
+};
 use canvass_model::Choice;
 use serde_json::{Value, json};
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -93,7 +106,7 @@ fn build(config: &Config, tabulated: bool) -> Result<Value, RctabError> {
             .provider
             .as_deref()
             .is_some_and(|p| p.eq_ignore_ascii_case("dominion"));
-        let marks = loaded
+        let marks: Vec<(u32, String, Option<usize>)> = loaded
             .votes
             .marks
             .iter()
@@ -128,6 +141,7 @@ fn build(config: &Config, tabulated: bool) -> Result<Value, RctabError> {
                 }
             })
             .collect();
+        let marks = rank_order(marks);
         let precinct = if by_precinct {
             loaded.card.precinct.clone()
         } else {
@@ -158,6 +172,15 @@ fn build(config: &Config, tabulated: bool) -> Result<Value, RctabError> {
         .collect();
     candidate_list.sort();
     candidate_list.dedup();
+    // A source with an overvote label adds RCTab's explicit overvote
+    // "candidate" after the others.
+    if config.cvr_file_sources.iter().any(|s| {
+        s.overvote_label
+            .as_deref()
+            .is_some_and(|l| !l.trim().is_empty())
+    }) {
+        candidate_list.push(("overvote".into(), "overvote".into()));
+    }
     let mut gp_units = vec![json!({
         "@id": "gpu-election",
         "@type": "GpUnit",
@@ -165,16 +188,22 @@ fn build(config: &Config, tabulated: bool) -> Result<Value, RctabError> {
         "OtherType": "Election Scope Jurisdiction",
         "Type": "other",
     })];
-    // Precinct units are numbered in name order.
-    let precinct_ids: BTreeMap<String, usize> = cards
+    // Precinct units are numbered in the iteration order of RCTab's
+    // HashMap of precincts, filled in card order.
+    let mut seen: Vec<String> = Vec::new();
+    for p in cards.iter().filter_map(|c| c.precinct.as_ref()) {
+        if seen.last() != Some(p) && !seen.contains(p) {
+            seen.push(p.clone());
+        }
+    }
+    let precinct_order = java_hash_map_order(&seen);
+    let precinct_ids: BTreeMap<String, usize> = precinct_order
         .iter()
-        .filter_map(|c| c.precinct.clone())
-        .collect::<std::collections::BTreeSet<String>>()
-        .into_iter()
         .enumerate()
-        .map(|(i, p)| (p, i + 1))
+        .map(|(i, p)| (p.clone(), i + 1))
         .collect();
-    for (p, n) in &precinct_ids {
+    for (n, p) in precinct_order.iter().enumerate() {
+        let n = n + 1;
         gp_units.push(json!({
             "@id": format!("gpu-{n}"),
             "@type": "GpUnit",
@@ -230,38 +259,77 @@ fn build(config: &Config, tabulated: bool) -> Result<Value, RctabError> {
     }))
 }
 
-/// One snapshot: `allocated` is the candidate counted this round (`None`
-/// when inactive); `round` is `None` for the original snapshot.
-fn snapshot(ballot: &CdfBallot, round: Option<usize>, allocated: Option<usize>) -> Value {
+/// The marks sorted by rank, and those at one rank by the name on the
+/// ballot as Java's `String.compareTo` orders them (RCTab keeps them in a
+/// sorted set: for Dominion, whose ballots name manifest ids, `11` comes
+/// before `7`, and `Undeclared Write-ins` after the digits).
+fn rank_order(mut marks: Vec<(u32, String, Option<usize>)>) -> Vec<(u32, String, Option<usize>)> {
+    marks.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| java_string_cmp(&a.1, &b.1)));
+    marks
+}
+
+/// How a ballot shows one selection in one round: `Some(None)` for its
+/// whole vote, `Some(Some(f))` for the fraction `f` of it, `None` when the
+/// selection holds none of it.
+type Shown = Option<Option<Decimal>>;
+
+/// RCTab's `FractionalVotes` text: the decimal without its leading zero
+/// (`.9063`).
+fn fraction_text(v: Decimal) -> String {
+    let t = v.to_string();
+    match t.strip_prefix("0.") {
+        Some(rest) => format!(".{rest}"),
+        None => t,
+    }
+}
+
+/// What candidate `index` holds of the ballot in this round.
+fn held(index: usize, allocation: &Allocation) -> Shown {
+    let fraction = |v: Decimal| (v.cmp_value(Decimal::ONE) != Ordering::Equal).then_some(v);
+    if let Some((_, v)) = allocation.kept.iter().find(|(w, _)| *w as usize == index) {
+        return Some(fraction(*v));
+    }
+    if allocation.recipient.map(|c| c as usize) == Some(index) && allocation.value.signum() == 1 {
+        return Some(fraction(allocation.value));
+    }
+    None
+}
+
+/// One snapshot: `allocation` says where the ballot counted (`None` for
+/// the original snapshot, `round` then `None` too).
+fn snapshot(ballot: &CdfBallot, round: Option<usize>, allocation: Option<&Allocation>) -> Value {
     let base = format!("ballot-{}", ballot.id);
-    let mut used = false;
+    let mut shown: Vec<usize> = Vec::new();
     // One selection per name, in first-mark order, with one position per
     // mark (a repeated candidate shows several ranks).
     let mut order: Vec<String> = Vec::new();
     let mut positions: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for (rank, name, index) in &ballot.marks {
-        let allocable = match round {
-            None => "unknown",
-            Some(_) => {
-                if !used && index.is_some() && *index == allocated {
-                    used = true;
-                    "yes"
-                } else {
-                    "no"
+        let mut position = json!({
+            "@type": "CVR.SelectionPosition",
+            "HasIndication": "yes",
+            "IsAllocable": "unknown",
+            "NumberVotes": 1,
+            "Rank": rank,
+        });
+        if let Some(allocation) = allocation {
+            let holds = index
+                .filter(|i| !shown.contains(i))
+                .and_then(|i| held(i, allocation).map(|h| (i, h)));
+            position["IsAllocable"] = json!(if holds.is_some() { "yes" } else { "no" });
+            if let Some((i, part)) = holds {
+                shown.push(i);
+                if let Some(part) = part {
+                    position["NumberVotes"] = json!(0);
+                    position["FractionalVotes"] = json!(fraction_text(part));
                 }
             }
-        };
+        }
         let key = id_of(name);
         if !positions.contains_key(&key) {
             order.push(key.clone());
         }
-        positions.entry(key).or_default().push(json!({
-            "@type": "CVR.SelectionPosition",
-            "HasIndication": "yes",
-            "IsAllocable": allocable,
-            "NumberVotes": 1,
-            "Rank": rank,
-        }));
+        positions.entry(key).or_default().push(position);
     }
     let selections: Vec<Value> = order
         .iter()
@@ -291,13 +359,10 @@ fn snapshot(ballot: &CdfBallot, round: Option<usize>, allocated: Option<usize>) 
 
 fn cvr_json(ballot: &CdfBallot, unit: Option<usize>, trace: &RoundAllocations) -> Value {
     let mut snapshots = vec![snapshot(ballot, None, None)];
+    let inactive = Allocation::default();
     for (r, round) in trace.iter().enumerate() {
-        let allocated = round
-            .get(ballot.group)
-            .copied()
-            .flatten()
-            .map(|c| c as usize);
-        snapshots.push(snapshot(ballot, Some(r + 1), allocated));
+        let allocation = round.get(ballot.group).unwrap_or(&inactive);
+        snapshots.push(snapshot(ballot, Some(r + 1), Some(allocation)));
     }
     let current = snapshots
         .last()
