@@ -728,22 +728,21 @@ pub(crate) fn enter_record(
     let mut blob = Vec::new();
     codec::encode(contests, &mut blob);
     let card = record.card.as_str();
-    let sampled = db.query_opt(
-        "SELECT 1 FROM samples WHERE audit_id = ?1 AND card_id = ?2 LIMIT 1",
+    // One round trip: was the card sampled, and its stored record if any.
+    let mut r = db.query_one(
+        "SELECT (SELECT COUNT(*) FROM samples WHERE audit_id = ?1 AND card_id = ?2),
+                (SELECT found FROM mvrs WHERE audit_id = ?1 AND card_id = ?2),
+                (SELECT contests FROM mvrs WHERE audit_id = ?1 AND card_id = ?2)",
         params![audit.0, card],
     )?;
-    if sampled.is_none() {
+    if r.count(0)? == 0 {
         return Err(StoreError::NotSampled {
             audit,
             card: record.card.0.clone(),
         });
     }
-    let existing = db.query_opt(
-        "SELECT found, contests FROM mvrs WHERE audit_id = ?1 AND card_id = ?2",
-        params![audit.0, card],
-    )?;
-    if let Some(mut r) = existing {
-        return if r.int(0)? == found && r.blob(1)? == blob {
+    if let Some(stored) = r.opt_int(1)? {
+        return if stored == found && r.blob(2)? == blob {
             Ok(Entered::AlreadyStored)
         } else {
             Err(StoreError::ConflictingRecord {
@@ -807,24 +806,17 @@ pub(crate) fn append_log(
 ) -> Result<LogEntry> {
     let sha256: [u8; 32] = Sha256::digest(payload).into();
     require_election(db, election, true)?;
+    // Numbered and inserted in one statement (one round trip on PostgreSQL);
+    // the election's row lock above keeps two appends from taking one number.
     let seq = db
         .query_one(
-            "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries WHERE election_id = ?1",
-            params![election.0],
+            "INSERT INTO log_entries (election_id, seq, kind, payload, sha256, actor)
+             VALUES (?1, (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries WHERE election_id = ?1),
+                     ?2, ?3, ?4, ?5)
+             RETURNING seq",
+            params![election.0, kind, payload, &sha256[..], actor],
         )?
         .count(0)?;
-    db.exec(
-        "INSERT INTO log_entries (election_id, seq, kind, payload, sha256, actor)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            election.0,
-            to_i64("seq", seq)?,
-            kind,
-            payload,
-            &sha256[..],
-            actor
-        ],
-    )?;
     Ok(LogEntry {
         seq,
         kind: kind.to_owned(),

@@ -26,7 +26,7 @@ use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// The PostgreSQL migrations, one per SQLite migration (same version numbers).
@@ -287,10 +287,16 @@ fn pg_param<'a>(p: &'a Param<'a>) -> &'a (dyn ToSql + Sync) {
     }
 }
 
+/// The connection's prepared statements, by the shared SQL's text: each
+/// statement is parsed once per connection, so running it again is one round
+/// trip (a statement given as text is two: prepare, then execute).
+type Statements = RefCell<HashMap<String, Statement>>;
+
 /// [`Db`] on a PostgreSQL client or transaction.
 pub(crate) struct Pg<'a, C: GenericClient> {
     client: &'a mut C,
     path: &'a Arc<str>,
+    statements: &'a Statements,
 }
 
 impl<C: GenericClient> Pg<'_, C> {
@@ -298,13 +304,24 @@ impl<C: GenericClient> Pg<'_, C> {
         classify(self.path, e)
     }
 
+    /// The prepared statement for `sql`, prepared on first use.
+    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(&dollars(sql))?;
+        self.statements.borrow_mut().insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+
     fn run(
         &mut self,
         sql: &str,
         params: &[Param<'_>],
     ) -> std::result::Result<u64, postgres::Error> {
+        let statement = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(pg_param).collect();
-        self.client.execute(dollars(sql).as_str(), &params)
+        self.client.execute(&statement, &params)
     }
 }
 
@@ -328,10 +345,11 @@ impl<C: GenericClient> Db for Pg<'_, C> {
     }
 
     fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
+        let statement = self.statement(sql).map_err(|e| self.err(e))?;
         let pg_params: Vec<&(dyn ToSql + Sync)> = params.iter().map(pg_param).collect();
         let rows = self
             .client
-            .query(dollars(sql).as_str(), &pg_params)
+            .query(&statement, &pg_params)
             .map_err(|e| self.err(e))?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -367,6 +385,7 @@ impl<C: GenericClient> Db for Pg<'_, C> {
 /// The store on a PostgreSQL server.
 pub struct PgStore {
     client: RefCell<Client>,
+    statements: Statements,
     path: Arc<str>,
 }
 
@@ -378,6 +397,7 @@ pub type PgCardIter<'a> = CardIter<'a, PgStore>;
 pub struct PgCardImport<'a> {
     tx: Transaction<'a>,
     path: &'a Arc<str>,
+    statements: &'a Statements,
     insert: Statement,
     election: ElectionId,
     import: ImportId,
@@ -435,6 +455,7 @@ impl PgStore {
             .map_err(|e| classify(&path, e))?;
         let store = PgStore {
             client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
             path,
         };
         store.migrate(&q)?;
@@ -455,6 +476,7 @@ impl PgStore {
         f(&mut Pg {
             client: &mut *client,
             path: &self.path,
+            statements: &self.statements,
         })
     }
 
@@ -469,6 +491,7 @@ impl PgStore {
         let out = f(&mut Pg {
             client: &mut tx,
             path,
+            statements: &self.statements,
         })?;
         tx.commit().map_err(|e| classify(path, e))?;
         Ok(out)
@@ -569,6 +592,7 @@ impl PgStore {
 
     fn begin_card_import(&mut self, election: ElectionId) -> Result<PgCardImport<'_>> {
         let path = &self.path;
+        let statements = &self.statements;
         let mut tx = self
             .client
             .get_mut()
@@ -578,6 +602,7 @@ impl PgStore {
             &mut Pg {
                 client: &mut tx,
                 path,
+                statements,
             },
             election,
         )?;
@@ -596,6 +621,7 @@ impl PgStore {
         Ok(PgCardImport {
             tx,
             path,
+            statements,
             insert,
             election,
             import,
@@ -617,6 +643,7 @@ impl PgCardImport<'_> {
         let mut db = Pg {
             client: &mut self.tx,
             path: self.path,
+            statements: self.statements,
         };
         let id = api::source_file(&mut db, self.election, file)?;
         self.files.insert(file.clone(), id);
@@ -754,6 +781,7 @@ impl PgCardImport<'_> {
                     &mut Pg {
                         client: &mut self.tx,
                         path: self.path,
+                        statements: self.statements,
                     },
                     self.election,
                     definition,
