@@ -310,7 +310,9 @@ impl<C: GenericClient> Pg<'_, C> {
             return Ok(s.clone());
         }
         let s = self.client.prepare(&dollars(sql))?;
-        self.statements.borrow_mut().insert(sql.to_owned(), s.clone());
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_owned(), s.clone());
         Ok(s)
     }
 
