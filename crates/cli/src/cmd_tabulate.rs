@@ -1,7 +1,7 @@
 //! `canvass tabulate PATH... [--format F] [--contest NAME] [--report text|json|csv]`
 
 use anyhow::{Context, bail};
-use canvass_formats::{Format, SourceOptions, read_paths};
+use canvass_formats::{Format, ReadThreads, SourceOptions};
 use canvass_model::Election;
 use canvass_tabulate::{ContestResult, Outcome, Tabulator, report};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -115,22 +115,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 /// Read every card of the paths and count every contest.
 fn read_and_count(args: &Args) -> anyhow::Result<Vec<ContestResult>> {
     let mut election = Election::default();
-    let mut tabulator = Tabulator::new();
     let bar = progress();
     let mut pending = 0u64;
-    read_paths(
+    let tabulator = Tabulator::read_paths(
         &args.paths,
         args.format,
         &SourceOptions::default(),
         &mut election,
-        &mut |_, card| {
-            tabulator.add(&card);
-            pending += 1;
-            if pending == 8192 {
+        ReadThreads::Auto,
+        &mut |n| {
+            pending += n;
+            if pending >= 8192 {
                 bar.inc(pending);
                 pending = 0;
             }
-            Ok(())
         },
     )
     .context("reading cast vote records")?;

@@ -10,7 +10,7 @@
 //! come first, one pass reads everything; otherwise the first pass skips the
 //! CVRs and a second pass over the file streams them.
 
-use crate::CardSink;
+use crate::{CardSink, Fold};
 use crate::cdf::{
     self, CandidateDef, ContestDef, CvrHead, ElectionDef, GpUnitDef, PositionRec, Resolved,
     SelectionDef,
@@ -48,12 +48,59 @@ pub(crate) fn read_with(
     sink: &mut CardSink<'_>,
     threads: Threads,
 ) -> Result<(), FormatError> {
+    read_into::<()>(path, options, election, Out::Sink(sink), threads).map(drop)
+}
+
+/// Fold every card of a CDF JSON file into accumulators (see
+/// [`crate::fold_paths`]): on the parsing threads when the file is read on
+/// several, so that no card goes back to the reading thread. Returns the
+/// accumulators (one per parsing thread, and the reading thread's).
+pub(crate) fn fold_with<A: Send>(
+    path: &Path,
+    options: &SourceOptions,
+    election: &mut Election,
+    fold: &Fold<'_, A>,
+    threads: Threads,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<A>, FormatError> {
+    let out = Out::Fold {
+        fold,
+        main: (fold.make)(),
+        workers: Vec::new(),
+        progress,
+    };
+    read_into(path, options, election, out, threads)
+}
+
+/// Where the cards of a read go.
+enum Out<'s, 'f, A> {
+    /// Each card to the sink, in file order.
+    Sink(&'s mut CardSink<'s>),
+    /// Each card folded into an accumulator, on the thread that parsed it.
+    Fold {
+        fold: &'f Fold<'f, A>,
+        /// The reading thread's accumulator.
+        main: A,
+        /// The parsing threads' accumulators.
+        workers: Vec<A>,
+        /// Told how many cards were read.
+        progress: &'s mut dyn FnMut(u64),
+    },
+}
+
+fn read_into<'s, 'f, A: Send>(
+    path: &Path,
+    options: &SourceOptions,
+    election: &mut Election,
+    out: Out<'s, 'f, A>,
+    threads: Threads,
+) -> Result<Vec<A>, FormatError> {
     let mut state = State {
         path,
         file: Arc::from(path.display().to_string()),
         options,
         election,
-        sink,
+        out,
         defs: Defs::default(),
         resolved: None,
         streamed: false,
@@ -77,7 +124,10 @@ pub(crate) fn read_with(
         state.record = 0;
         run_pass(&mut state)?;
     }
-    Ok(())
+    Ok(match state.out {
+        Out::Sink(_) => Vec::new(),
+        Out::Fold { main, workers, .. } => std::iter::once(main).chain(workers).collect(),
+    })
 }
 
 /// The top-level keys the reader tells apart.
@@ -88,7 +138,7 @@ enum TopKey {
     Other,
 }
 
-fn run_pass(state: &mut State<'_, '_, '_>) -> Result<(), FormatError> {
+fn run_pass<A: Send>(state: &mut State<'_, '_, '_, '_, A>) -> Result<(), FormatError> {
     let f = File::open(state.path).map_err(|e| FormatError::io(state.path, e))?;
     let mut input = Input::new(f);
     let first_pass = state.resolved.is_none();
@@ -176,8 +226,8 @@ fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::
 }
 
 /// Stream the elements of the `CVR` array to the sink.
-fn stream_cvrs<R: std::io::Read>(
-    state: &mut State<'_, '_, '_>,
+fn stream_cvrs<R: std::io::Read, A: Send>(
+    state: &mut State<'_, '_, '_, '_, A>,
     input: &mut Input<R>,
     resolved: &Resolved,
     scratch: &mut CvrScratch,
@@ -195,23 +245,58 @@ fn stream_cvrs<R: std::io::Read>(
     };
     if let Some(plan) = state.plan {
         let path = state.path;
-        let (election, sink) = (&mut *state.election, &mut *state.sink);
-        json_par::elements(
-            input,
-            plan,
-            &mut elem_first,
-            &mut state.record,
-            CvrScratch::default,
-            |c, s, record| {
-                let card = parse_cvr(c, &ctx, record, s)?;
-                Ok((card, std::mem::take(&mut s.ranked_seen)))
-            },
-            |(card, ranked): (Card, Vec<ContestId>)| {
-                mark_ranked(election, &ranked);
-                sink(election, card)
-            },
-            |record| Location::record(path, record).field("CVR"),
-        )?;
+        let at = |record| Location::record(path, record).field("CVR");
+        let election = &mut *state.election;
+        match &mut state.out {
+            Out::Sink(sink) => {
+                json_par::elements(
+                    input,
+                    plan,
+                    &mut elem_first,
+                    &mut state.record,
+                    CvrScratch::default,
+                    |c, s, record| {
+                        let card = parse_cvr(c, &ctx, record, s)?;
+                        Ok((card, std::mem::take(&mut s.ranked_seen)))
+                    },
+                    |(card, ranked): (Card, Vec<ContestId>)| {
+                        mark_ranked(election, &ranked);
+                        sink(election, card)
+                    },
+                    at,
+                )?;
+            }
+            Out::Fold {
+                fold,
+                workers,
+                progress,
+                ..
+            } => {
+                let fold = *fold;
+                // Each card is folded (and dropped) on the thread that
+                // parsed it; only the contests it showed to be ranked come
+                // back, in file order.
+                let done = json_par::elements(
+                    input,
+                    plan,
+                    &mut elem_first,
+                    &mut state.record,
+                    || (CvrScratch::default(), (fold.make)()),
+                    |c, (s, acc), record| {
+                        let card = parse_cvr(c, &ctx, record, s)?;
+                        (fold.add)(acc, &card);
+                        Ok(std::mem::take(&mut s.ranked_seen))
+                    },
+                    |ranked: Vec<ContestId>| {
+                        mark_ranked(election, &ranked);
+                        progress(1);
+                        Ok(())
+                    },
+                    at,
+                )?;
+                workers.extend(done.into_iter().map(|(_, acc)| acc));
+            }
+        }
     }
     loop {
         let record = state.record;
@@ -228,7 +313,18 @@ fn stream_cvrs<R: std::io::Read>(
             break;
         };
         mark_ranked(state.election, &scratch.ranked_seen);
-        (state.sink)(state.election, card)?;
+        match &mut state.out {
+            Out::Sink(sink) => sink(state.election, card)?,
+            Out::Fold {
+                fold,
+                main,
+                progress,
+                ..
+            } => {
+                (fold.add)(main, &card);
+                progress(1);
+            }
+        }
         state.record += 1;
     }
     state.record -= 1;
@@ -584,12 +680,12 @@ struct Defs {
     cvr_present: bool,
 }
 
-struct State<'p, 'e, 's> {
+struct State<'p, 'e, 's, 'f, A> {
     path: &'p Path,
     file: Arc<str>,
     options: &'p SourceOptions,
     election: &'e mut Election,
-    sink: &'s mut CardSink<'s>,
+    out: Out<'s, 'f, A>,
     defs: Defs,
     resolved: Option<Resolved>,
     /// The CVRs have been sent to the sink.
@@ -601,7 +697,7 @@ struct State<'p, 'e, 's> {
     plan: Option<json_par::Plan>,
 }
 
-impl State<'_, '_, '_> {
+impl<A> State<'_, '_, '_, '_, A> {
     fn resolve(&mut self) -> Result<(), FormatError> {
         let resolved = cdf::resolve(
             self.path,

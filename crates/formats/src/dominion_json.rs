@@ -685,7 +685,8 @@ fn read_export(
                         },
                         |card| sink(election, card),
                         |record| Location::record(path, record).field("Sessions"),
-                    )?;
+                    )
+                    .map(drop)?;
                 }
                 loop {
                     let more = input.step(|c| {

@@ -64,8 +64,7 @@ impl Plan {
 pub(crate) enum Threads {
     /// By the size of the file and the machine ([`Plan::for_len`]).
     Auto,
-    /// This plan (`None`: one thread); the tests choose it.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// This plan (`None`: one thread).
     Fixed(Option<Plan>),
 }
 
@@ -116,7 +115,10 @@ struct Done<T> {
 /// Returns when the cut stops (the end of the array, or bytes the scan does
 /// not expect): `input` then stands before the first element not parsed, and
 /// `first` and `record` are updated, so the caller reads on with
-/// [`Input::step`] as it would have.
+/// [`Input::step`] as it would have. The workers' scratch states come back
+/// (one per worker), so that `parse` may also fold each element into its
+/// worker's state (order-independent work such as a tally); after an error
+/// they do not come back, as later runs may have been parsed.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn elements<R, S, T, MakeScratch, Parse>(
     input: &mut Input<R>,
@@ -127,9 +129,10 @@ pub(crate) fn elements<R, S, T, MakeScratch, Parse>(
     parse: Parse,
     mut each: impl FnMut(T) -> Result<(), FormatError>,
     at: impl Fn(u64) -> Location,
-) -> Result<(), FormatError>
+) -> Result<Vec<S>, FormatError>
 where
     R: Read,
+    S: Send,
     T: Send,
     MakeScratch: Fn() -> S + Sync,
     Parse: Fn(&mut Cursor<'_>, &mut S, u64) -> Result<T, PullError> + Sync,
@@ -138,11 +141,12 @@ where
     std::thread::scope(|scope| {
         let mut jobs = Vec::with_capacity(workers);
         let mut dones = Vec::with_capacity(workers);
+        let mut handles = Vec::with_capacity(workers);
         for _ in 0..workers {
             let (job_tx, job_rx) = mpsc::channel::<Job>();
             let (done_tx, done_rx) = mpsc::channel::<Done<T>>();
             let (scratch, parse) = (&scratch, &parse);
-            scope.spawn(move || work(job_rx, done_tx, scratch, parse));
+            handles.push(scope.spawn(move || work(job_rx, done_tx, scratch, parse)));
             jobs.push(job_tx);
             dones.push(done_rx);
         }
@@ -220,20 +224,28 @@ where
             finish(w, &mut pool)?;
         }
         drop(jobs);
-        match stopped {
-            Some(e) => Err(input_error(at(*record), e)),
-            None => Ok(()),
+        if let Some(e) = stopped {
+            return Err(input_error(at(*record), e));
         }
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().map_err(|_| {
+                    FormatError::invalid(at(*record), "a parsing thread stopped".to_owned())
+                })
+            })
+            .collect()
     })
 }
 
-/// A worker: parse each run it is given, and send the results back.
+/// A worker: parse each run it is given, and send the results back; its
+/// scratch state at the end is the thread's result.
 fn work<S, T>(
     jobs: mpsc::Receiver<Job>,
     done: mpsc::Sender<Done<T>>,
     scratch: &dyn Fn() -> S,
     parse: &dyn Fn(&mut Cursor<'_>, &mut S, u64) -> Result<T, PullError>,
-) {
+) -> S {
     let mut s = scratch();
     for job in jobs {
         let mut items = Vec::with_capacity(usize::try_from(job.count).unwrap_or(0));
@@ -275,9 +287,10 @@ fn work<S, T>(
         };
         if done.send(result).is_err() {
             // The reader stopped (an error before this run): nothing to do.
-            return;
+            return s;
         }
     }
+    s
 }
 
 #[cfg(test)]

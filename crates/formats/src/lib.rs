@@ -66,6 +66,97 @@ pub fn read_paths(
     Ok(())
 }
 
+/// Order-independent work on every card, which a reader may do on the
+/// threads that parse the cards: each thread folds its cards into its own
+/// accumulator, and the caller combines the accumulators at the end. For
+/// work whose result does not depend on the order of the cards (a tally);
+/// anything that needs file order uses a [`CardSink`].
+pub struct Fold<'f, A> {
+    /// A new, empty accumulator.
+    pub make: &'f (dyn Fn() -> A + Sync),
+    /// Fold one card into an accumulator.
+    pub add: &'f (dyn Fn(&mut A, &Card) + Sync),
+}
+
+/// How many threads a reader may parse one file on (readers that cannot
+/// split their files read on one).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadThreads {
+    /// By the size of the file, the cores and `CANVASS_READ_THREADS`.
+    #[default]
+    Auto,
+    /// On the reading thread only.
+    One,
+    /// On `workers` parsing threads, handed runs of whole records of about
+    /// `run_bytes` bytes (for tests: small runs exercise many hand-overs).
+    Several {
+        /// Parsing threads.
+        workers: usize,
+        /// Bytes per run (at least).
+        run_bytes: usize,
+    },
+}
+
+impl ReadThreads {
+    fn threads(self) -> json_par::Threads {
+        match self {
+            ReadThreads::Auto => json_par::Threads::Auto,
+            ReadThreads::One => json_par::Threads::Fixed(None),
+            ReadThreads::Several { workers, run_bytes } => {
+                json_par::Threads::Fixed(Some(json_par::Plan {
+                    workers,
+                    run: run_bytes,
+                }))
+            }
+        }
+    }
+}
+
+/// Read every path as [`read_paths`] does, folding each card into
+/// accumulators instead of handing it to a sink; returns the accumulators
+/// (at least one), for the caller to combine. `progress` is told how many
+/// cards were read, in file order. CDF JSON files are folded on their
+/// parsing threads, the other formats on the calling thread. The first
+/// error is the one [`read_paths`] would return; after an error the
+/// accumulators are gone (they may hold cards after the error).
+pub fn fold_paths<A: Send>(
+    paths: &[PathBuf],
+    format: Option<Format>,
+    options: &SourceOptions,
+    election: &mut Election,
+    fold: &Fold<'_, A>,
+    threads: ReadThreads,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<A>, FormatError> {
+    let mut accs = Vec::new();
+    let mut main = (fold.make)();
+    for path in paths {
+        let format = match format {
+            Some(f) => f,
+            None => detect(path)?,
+        };
+        if format == Format::CdfJson {
+            let more = cdf_json::fold_with(
+                path,
+                options,
+                election,
+                fold,
+                threads.threads(),
+                progress,
+            )?;
+            accs.extend(more);
+        } else {
+            read_path(path, format, options, election, &mut |_, card| {
+                (fold.add)(&mut main, &card);
+                progress(1);
+                Ok(())
+            })?;
+        }
+    }
+    accs.push(main);
+    Ok(accs)
+}
+
 /// Read one path in the given format.
 pub fn read_path(
     path: &Path,

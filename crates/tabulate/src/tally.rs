@@ -121,6 +121,33 @@ impl Tabulator {
         }
     }
 
+    /// Read every card of `paths` (as [`canvass_formats::read_paths`]
+    /// does) and count it. The cards of a big CDF JSON file are counted on
+    /// the threads that parse them, each into its own tabulator, and the
+    /// tabulators are merged at the end: the counts are sums, so the result
+    /// is the one-thread result. `progress` is told how many cards were
+    /// read.
+    pub fn read_paths(
+        paths: &[std::path::PathBuf],
+        format: Option<canvass_formats::Format>,
+        options: &canvass_formats::SourceOptions,
+        election: &mut canvass_model::Election,
+        threads: canvass_formats::ReadThreads,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Tabulator, canvass_formats::FormatError> {
+        let fold = canvass_formats::Fold {
+            make: &Tabulator::new,
+            add: &|t: &mut Tabulator, card: &Card| t.add(card),
+        };
+        let parts =
+            canvass_formats::fold_paths(paths, format, options, election, &fold, threads, progress)?;
+        let mut total = Tabulator::new();
+        for part in &parts {
+            total.merge(part);
+        }
+        Ok(total)
+    }
+
     /// The number of cards counted.
     pub fn cards(&self) -> u64 {
         self.cards
