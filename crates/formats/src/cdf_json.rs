@@ -10,7 +10,6 @@
 //! come first, one pass reads everything; otherwise the first pass skips the
 //! CVRs and a second pass over the file streams them.
 
-use crate::{CardSink, Fold};
 use crate::cdf::{
     self, CandidateDef, ContestDef, CvrHead, ElectionDef, GpUnitDef, PositionRec, Resolved,
     SelectionDef,
@@ -20,6 +19,7 @@ use crate::json_par::{self, Threads};
 use crate::json_pull::{Cursor, Input, InputError, PullError, Tok, input_error};
 use crate::json_util::{Count, Flag, OneOrMany, Text, count_u32};
 use crate::options::{Format, SourceOptions};
+use crate::{CardSink, Fold};
 use canvass_model::{Card, ContestId, ContestKind, ContestVotes, Election};
 use serde::Deserialize;
 use std::fs::File;

@@ -136,14 +136,8 @@ pub fn fold_paths<A: Send>(
             None => detect(path)?,
         };
         if format == Format::CdfJson {
-            let more = cdf_json::fold_with(
-                path,
-                options,
-                election,
-                fold,
-                threads.threads(),
-                progress,
-            )?;
+            let more =
+                cdf_json::fold_with(path, options, election, fold, threads.threads(), progress)?;
             accs.extend(more);
         } else {
             read_path(path, format, options, election, &mut |_, card| {

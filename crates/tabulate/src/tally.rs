@@ -139,8 +139,9 @@ impl Tabulator {
             make: &Tabulator::new,
             add: &|t: &mut Tabulator, card: &Card| t.add(card),
         };
-        let parts =
-            canvass_formats::fold_paths(paths, format, options, election, &fold, threads, progress)?;
+        let parts = canvass_formats::fold_paths(
+            paths, format, options, election, &fold, threads, progress,
+        )?;
         let mut total = Tabulator::new();
         for part in &parts {
             total.merge(part);
