@@ -65,7 +65,20 @@ pub fn payload(f: &Finding) -> serde_json::Value {
 
 /// Save `finding` into the log in `dir` (made when absent) and append its
 /// event under a new signed checkpoint.
+/// In an audit directory the finding is a step of its store (`audit_store`).
 pub fn log_finding(dir: &Path, finding: &Finding) -> anyhow::Result<Logged> {
+    if dir.join(crate::audit_store::STORE_FILE).exists() {
+        return crate::audit_store::AuditStore::open(dir)?.step("finding", "canvass check", |_| {
+            Ok((
+                log_finding_files(dir, finding)?,
+                crate::audit_store::StepRecords::default(),
+            ))
+        });
+    }
+    log_finding_files(dir, finding)
+}
+
+fn log_finding_files(dir: &Path, finding: &Finding) -> anyhow::Result<Logged> {
     let mut log = if dir.join(LOG_FILE).exists() {
         AuditLog::open(dir)?
     } else {

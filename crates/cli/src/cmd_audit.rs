@@ -11,10 +11,12 @@
 //! canvass audit draw   DIR
 //! canvass audit record DIR --mvrs FILE | --hand-tallies FILE
 //! canvass audit status DIR [--json]
+//! canvass audit restore DIR
 //! ```
 //!
 //! The logic lives in `canvass_audit::workflow`; this module reads and writes
-//! the audit directory (see `audit_dir` and docs/AUDIT.md). Batch-comparison
+//! the audit directory (see `audit_dir` and docs/AUDIT.md), each step through
+//! the directory's store `DIR/audit.db` (`audit_store`). Batch-comparison
 //! audits are in `cmd_audit_batch`; every subcommand hands them over there.
 
 use crate::audit_dir::{
@@ -22,15 +24,18 @@ use crate::audit_dir::{
     read_mvr_file, round_csvs, sha256_hex, write_atomic,
 };
 use crate::audit_log::{self, AuditLog};
+use crate::audit_store::{AuditStore, STORE_FILE, StepRecords};
 use crate::batch_dir::is_batch_audit;
 use anyhow::{Context, bail};
 use canvass_audit::workflow::{
     AuditInputs, ContestRule, ContestState, ContestStatus, HandCount, Method, Paper, RiskFunction,
     RoundPlan, build_audit, evaluate, first_round, next_round, retrieval_order, round_sample,
+    selections_as_votes,
 };
 use canvass_evidence::log::{Event, kind};
 use canvass_formats::{Format, SourceOptions, read_paths};
-use canvass_model::{Card, Election};
+use canvass_model::{Card, CardId, Election};
+use canvass_store::{ManualRecord, SampleDraw};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -120,6 +125,13 @@ enum AuditCommand {
         /// never a person's name), written to the audit log.
         #[arg(long, value_name = "BOARD-ID")]
         entered_by: Option<String>,
+    },
+    /// Rewrite the files of DIR from its store DIR/audit.db (after a file
+    /// was changed or deleted by mistake); files the store does not hold
+    /// under the names `canvass audit` writes are removed.
+    Restore {
+        /// The audit directory.
+        dir: PathBuf,
     },
     /// Report each contest: sample, discrepancies, risk, and what comes next.
     Status {
@@ -231,6 +243,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 dir.display()
             ),
         },
+        AuditCommand::Restore { dir } => restore(&dir),
         AuditCommand::Status { dir, json } if is_batch_audit(&dir) => {
             crate::cmd_audit_batch::status(&dir, json)
         }
@@ -250,9 +263,6 @@ pub(crate) fn create(
     risk_function: RiskFunction,
     key: Option<&Path>,
 ) -> anyhow::Result<()> {
-    if dir.join("inputs.json").exists() || dir.join("audit.json").exists() {
-        bail!("{}: an audit already exists here", dir.display());
-    }
     let manifest = read_manifest(manifest_path)?;
     let mut election = Election::default();
     let mut cards: Vec<Card> = Vec::new();
@@ -291,7 +301,8 @@ pub(crate) fn create(
         audit_json_sha256: sha256_hex(&audit_json),
         cards_csv_sha256: sha256_hex(&cards_bytes),
     };
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let mut store = AuditStore::begin_create(dir)?;
+    let election_id = AuditStore::import_cards(&mut store, &election, &cards)?;
     write_atomic(&dir.join("audit.json"), &audit_json)?;
     write_atomic(&dir.join("cards.csv"), &cards_bytes)?;
     let inputs_json = json_bytes(&inputs)?;
@@ -299,6 +310,7 @@ pub(crate) fn create(
     let commitment = audit_log::commit(dir, &election, &cards, manifest_path)?;
     let mut log = AuditLog::create(dir, key)?;
     log.append(&audit_log::create_events(dir, &inputs, &commitment)?)?;
+    AuditStore::finish_create(store, dir, election_id, &manifest, risk_limit)?;
     println!(
         "created audit in {}: {} cards in the manifest, {} with CVRs, {} phantoms; {} audit{} at risk limit {}",
         dir.display(),
@@ -343,10 +355,27 @@ pub(crate) fn create(
         log.size(),
         dir.join("checkpoints").display()
     );
+    println!(
+        "audit store: {} (SQLite): the cards, the manifest, the audit and its log; the other files are its export",
+        dir.join(STORE_FILE).display()
+    );
     Ok(())
 }
 
 pub(crate) fn record_seed(dir: &Path, seed: &str) -> anyhow::Result<()> {
+    AuditStore::open(dir)?.step("seed", "canvass audit seed", |_| {
+        record_seed_files(dir, seed)?;
+        Ok((
+            (),
+            StepRecords {
+                seed: Some(seed.to_owned()),
+                ..StepRecords::default()
+            },
+        ))
+    })
+}
+
+fn record_seed_files(dir: &Path, seed: &str) -> anyhow::Result<()> {
     let existing = if is_batch_audit(dir) {
         crate::batch_dir::BatchAudit::open(dir)?.seed
     } else {
@@ -396,6 +425,20 @@ pub(crate) fn statuses(audit: &Audit) -> Vec<ContestStatus> {
 }
 
 pub(crate) fn draw(dir: &Path) -> anyhow::Result<()> {
+    AuditStore::open(dir)?.step("draw", "canvass audit draw", |_| {
+        let round = draw_files(dir)?;
+        Ok((
+            (),
+            StepRecords {
+                round: Some(round),
+                ..StepRecords::default()
+            },
+        ))
+    })
+}
+
+/// `draw` on the files; returns the round and its sample for the store.
+fn draw_files(dir: &Path) -> anyhow::Result<(u32, Vec<SampleDraw>)> {
     let audit = Audit::open(dir)?;
     let mut log = AuditLog::open(dir)?;
     let Some(order) = &audit.order else {
@@ -458,13 +501,64 @@ pub(crate) fn draw(dir: &Path) -> anyhow::Result<()> {
             }
         );
     }
-    Ok(())
+    // The store's sample: the draws of cards with a CVR (phantoms have no
+    // card in the store), in draw order, with their tickets.
+    let draws = sample
+        .iter()
+        .filter_map(|e| {
+            let id = audit.cards.get(e.card)?.card_id.clone()?;
+            Some(SampleDraw {
+                card: CardId::new(id),
+                ticket: order.tickets.get(e.card).map(|t| format!("0.{t}")),
+            })
+        })
+        .collect();
+    Ok((plan.round, draws))
 }
 
 pub(crate) fn record(dir: &Path, mvrs: &Path, entered_by: Option<&str>) -> anyhow::Result<()> {
     if let Some(id) = entered_by {
         audit_log::check_role_id(id)?;
     }
+    AuditStore::open(dir)?.step(
+        "record",
+        entered_by.unwrap_or("canvass audit record"),
+        |st| {
+            let audit = record_files(dir, mvrs, entered_by)?;
+            let election = st.store().election(st.election())?;
+            let board = entered_by.unwrap_or("unnamed board");
+            let mut records = Vec::new();
+            for (&i, paper) in &audit.book.paper {
+                let Some(id) = audit.cards.get(i).and_then(|c| c.card_id.clone()) else {
+                    continue; // a phantom: no card in the store
+                };
+                let paper = match paper {
+                    Paper::NotFound => canvass_store::Paper::NotFound,
+                    Paper::Found(sel) => canvass_store::Paper::Found(
+                        selections_as_votes(&audit.spec, &election, sel)
+                            .map_err(|e| anyhow::anyhow!("card {id:?}: {e}"))?,
+                    ),
+                };
+                records.push(ManualRecord {
+                    card: CardId::new(id),
+                    paper,
+                    board: board.to_owned(),
+                    entered_by: None,
+                });
+            }
+            Ok((
+                (),
+                StepRecords {
+                    records,
+                    ..StepRecords::default()
+                },
+            ))
+        },
+    )
+}
+
+/// `record` on the files; returns the audit with its new book.
+fn record_files(dir: &Path, mvrs: &Path, entered_by: Option<&str>) -> anyhow::Result<Audit> {
     let mut audit = Audit::open(dir)?;
     let mut log = AuditLog::open(dir)?;
     let Some(round) = audit.current().map(|r| r.round) else {
@@ -520,10 +614,23 @@ pub(crate) fn record(dir: &Path, mvrs: &Path, entered_by: Option<&str>) -> anyho
         rows.len() as u64 - new,
         drawn.len()
     );
+    Ok(audit)
+}
+
+/// `canvass audit restore DIR`.
+fn restore(dir: &Path) -> anyhow::Result<()> {
+    let st = AuditStore::restore_dir(dir)?;
+    st.restore()?;
+    println!(
+        "{}: the files are as {} holds them",
+        dir.display(),
+        dir.join(STORE_FILE).display()
+    );
     Ok(())
 }
 
 pub(crate) fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
+    AuditStore::open(dir)?;
     let audit = Audit::open(dir)?;
     AuditLog::open(dir)?;
     emit(&status_report(&audit, json)?)

@@ -5,6 +5,7 @@
 
 use crate::audit_dir::{MvrImport, digest_path, json_bytes, read_manifest, write_atomic};
 use crate::audit_log::{self, AuditLog};
+use crate::audit_store::{AuditStore, StepRecords};
 use crate::batch_dir::{
     BatchAudit, BatchInputs, HAND_FILE, HAND_FILES_DIR, HAND_IMPORTS_FILE, TALLIES_FILE,
     batch_discrepancies_csv, batch_risk_payload, batch_round_csvs, batch_status_json,
@@ -123,16 +124,13 @@ fn cvr_totals(
 /// `canvass audit create --method batch-comparison`.
 pub(crate) fn create(a: &CreateArgs<'_>) -> anyhow::Result<()> {
     let dir = a.dir;
-    if dir.join("inputs.json").exists() || dir.join("audit.json").exists() {
-        bail!("{}: an audit already exists here", dir.display());
-    }
     let manifest = read_manifest(a.manifest)?;
     let rows = read_tally_rows(a.tallies)?;
     let mut seats = parse_seats(a.seats, a.contests)?;
     let mut checked = None;
+    let mut election = Election::default();
+    let mut cards: Vec<Card> = Vec::new();
     if !a.cvrs.is_empty() {
-        let mut election = Election::default();
-        let mut cards: Vec<Card> = Vec::new();
         read_paths(
             a.cvrs,
             a.format,
@@ -190,7 +188,8 @@ pub(crate) fn create(a: &CreateArgs<'_>) -> anyhow::Result<()> {
         audit_json_sha256: crate::audit_dir::sha256_hex(&audit_json),
         batch_tallies_csv_sha256: crate::audit_dir::sha256_hex(&tallies_bytes),
     };
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let mut store = AuditStore::begin_create(dir)?;
+    let election_id = AuditStore::import_cards(&mut store, &election, &cards)?;
     write_atomic(&dir.join("audit.json"), &audit_json)?;
     write_atomic(&dir.join(TALLIES_FILE), &tallies_bytes)?;
     std::fs::copy(a.manifest, dir.join(crate::audit_dir::MANIFEST_FILE))
@@ -245,6 +244,7 @@ pub(crate) fn create(a: &CreateArgs<'_>) -> anyhow::Result<()> {
     }
     events.push(Event::new(kind::COMMITMENT, payload.clone()).with_files(files));
     log.append(&events)?;
+    AuditStore::finish_create(store, dir, election_id, &manifest, a.risk_limit)?;
     println!(
         "created batch-comparison audit in {}: {} batches in the manifest; risk limit {}{}",
         dir.display(),
@@ -280,8 +280,22 @@ pub(crate) fn create(a: &CreateArgs<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `canvass audit draw` of a batch-comparison audit.
+/// `canvass audit draw` of a batch-comparison audit. The store's round has
+/// no card sample: the draws are batches (`round-N/sample.csv`).
 pub(crate) fn draw(dir: &Path) -> anyhow::Result<()> {
+    AuditStore::open(dir)?.step("draw", "canvass audit draw", |_| {
+        let round = draw_files(dir)?;
+        Ok((
+            (),
+            StepRecords {
+                round: Some((round, Vec::new())),
+                ..StepRecords::default()
+            },
+        ))
+    })
+}
+
+fn draw_files(dir: &Path) -> anyhow::Result<u32> {
     let audit = BatchAudit::open(dir)?;
     let mut log = AuditLog::open(dir)?;
     if audit.seed.is_none() {
@@ -333,14 +347,24 @@ pub(crate) fn draw(dir: &Path) -> anyhow::Result<()> {
             );
         }
     }
-    Ok(())
+    Ok(plan.round)
 }
 
 /// `canvass audit record --hand-tallies` of a batch-comparison audit.
+/// The hand tallies are files of the store (`hand-tallies.csv`, each file
+/// taken in): the store's manual vote records are per card.
 pub(crate) fn record(dir: &Path, file: &Path, entered_by: Option<&str>) -> anyhow::Result<()> {
     if let Some(id) = entered_by {
         audit_log::check_role_id(id)?;
     }
+    AuditStore::open(dir)?.step(
+        "record",
+        entered_by.unwrap_or("canvass audit record"),
+        |_| Ok((record_files(dir, file, entered_by)?, StepRecords::default())),
+    )
+}
+
+fn record_files(dir: &Path, file: &Path, entered_by: Option<&str>) -> anyhow::Result<()> {
     let mut audit = BatchAudit::open(dir)?;
     let mut log = AuditLog::open(dir)?;
     let Some(round) = audit.current().map(|r| r.round) else {
@@ -403,6 +427,7 @@ pub(crate) fn record(dir: &Path, file: &Path, entered_by: Option<&str>) -> anyho
 
 /// `canvass audit status` of a batch-comparison audit.
 pub(crate) fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
+    AuditStore::open(dir)?;
     let audit = BatchAudit::open(dir)?;
     AuditLog::open(dir)?;
     crate::cmd_audit::emit(&status_report(&audit, json)?)

@@ -48,6 +48,15 @@ pub(crate) fn publish(dir: &Path, out: &Path, tar: bool) -> anyhow::Result<()> {
 /// Write the reports into the audit folder and log them with a signed
 /// checkpoint; returns the public files and the number of log events.
 pub(crate) fn write_reports(dir: &Path) -> anyhow::Result<(Vec<String>, u64)> {
+    crate::audit_store::AuditStore::open(dir)?.step("publish", "canvass publish", |_| {
+        Ok((
+            write_report_files(dir)?,
+            crate::audit_store::StepRecords::default(),
+        ))
+    })
+}
+
+fn write_report_files(dir: &Path) -> anyhow::Result<(Vec<String>, u64)> {
     if crate::batch_dir::is_batch_audit(dir) {
         let mut log = AuditLog::open(dir)?;
         crate::cmd_audit_batch::write_reports(dir, &mut log)?;

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use canvass_verify::audit_dir;
 use canvass_verify::batch_dir;
 mod audit_log;
+mod audit_store;
 mod check_log;
 mod cmd_audit;
 mod cmd_audit_batch;

@@ -339,7 +339,7 @@ fn the_order_of_steps_is_enforced() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
     let dir = tmp.path().join("audit");
     let err = fails(&["audit", "seed", s(&dir), "--seed", "1"]);
-    assert!(err.contains("inputs.json is missing"), "{err}");
+    assert!(err.contains("no audit here (audit.db is missing)"), "{err}");
     create(&dir, "cvrs.cdf.json", "comparison");
     let err = fails(&["audit", "seed", s(&dir), "--seed", "2"]);
     assert!(err.contains("the seed is already recorded"), "{err}");
@@ -355,7 +355,8 @@ fn the_order_of_steps_is_enforced() {
     std::fs::write(&cards, text.replacen("Alice", "Bob", 1)).unwrap_or_default();
     let err = fails(&["audit", "status", s(&dir)]);
     assert!(
-        err.contains("cards.csv: changed since the audit was created"),
+        err.contains("the files differ from the audit's store")
+            && err.contains("cards.csv: changed (SHA-256"),
         "{err}"
     );
 }
@@ -412,4 +413,239 @@ fn create_refuses_cvrs_outside_the_manifest() {
         err.contains("contest \"Dogcatcher\" is not in the cast vote records"),
         "{err}"
     );
+}
+
+/// A full audit through the store `DIR/audit.db`: create, seed, draw, record.
+fn full_audit(dir: &Path) {
+    create(dir, "cvrs.cdf.json", "comparison");
+    ok(&["audit", "draw", s(dir)]);
+    let board = board_reads(dir, 1);
+    ok(&[
+        "audit",
+        "record",
+        s(dir),
+        "--mvrs",
+        s(&board),
+        "--entered-by",
+        "BOARD-1",
+    ]);
+}
+
+#[test]
+fn the_store_holds_the_audit_and_the_files_are_its_export() {
+    use canvass_store::{OpenMode, Store};
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let dir = tmp.path().join("audit");
+    full_audit(&dir);
+    let store = Store::open_with(dir.join("audit.db"), OpenMode::ReadOnly)
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    let audits = store.audits().unwrap_or_default();
+    assert_eq!(audits.len(), 1);
+    let (audit, election) = (audits[0].id, audits[0].election);
+    // The settings are audit.json; the seed is the one recorded.
+    let audit_json = std::fs::read_to_string(dir.join("audit.json")).unwrap_or_default();
+    assert_eq!(audits[0].spec.settings, audit_json);
+    assert_eq!(audits[0].spec.seed, "12345678901234567890");
+    // Every CVR card (240 in the fixture), the manifest, the round and its
+    // sample, and a manual vote record of every sampled card with a CVR.
+    assert_eq!(store.card_count(election).unwrap_or(0), 240);
+    let manifest = store.manifest(election).unwrap_or_default();
+    assert!(manifest.is_some_and(|(_, m)| m.batches.len() == 4 && m.total_cards() == 242));
+    assert_eq!(store.round_count(audit).unwrap_or(0), 1);
+    let sample = store.sample(audit, 1).unwrap_or_default();
+    let sample_csv = std::fs::read_to_string(dir.join("round-1/sample.csv")).unwrap_or_default();
+    let with_cvr = sample_csv
+        .lines()
+        .skip(1)
+        .filter(|l| !l.split(',').nth(6).unwrap_or_default().is_empty())
+        .count();
+    assert!(with_cvr > 0);
+    assert_eq!(sample.len(), with_cvr);
+    let records = store.records(audit).unwrap_or_default();
+    let sampled: std::collections::BTreeSet<_> = sample.iter().map(|d| d.card.clone()).collect();
+    assert_eq!(records.len(), sampled.len());
+    assert!(records.iter().all(|r| r.board == "BOARD-1"));
+    // The log: the same lines (so the same Merkle tree) and checkpoints.
+    let log = std::fs::read(dir.join("log.jsonl")).unwrap_or_default();
+    let lines: Vec<&[u8]> = log
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let entries = store.log(election, 0, u64::MAX).unwrap_or_default();
+    assert_eq!(entries.len(), lines.len());
+    for (e, l) in entries.iter().zip(&lines) {
+        assert_eq!(e.payload.as_slice(), *l);
+    }
+    let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "input",
+            "input",
+            "commitment",
+            "seed",
+            "sample",
+            "mvr",
+            "risk"
+        ]
+    );
+    let checkpoints = store.checkpoints(election).unwrap_or_default();
+    let notes = std::fs::read_dir(dir.join("checkpoints"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(checkpoints.len(), notes);
+    for c in &checkpoints {
+        let note =
+            std::fs::read_to_string(dir.join(format!("checkpoints/{:08}.note", c.tree_size)))
+                .unwrap_or_default();
+        assert_eq!(c.note, note);
+    }
+    // Every file the store holds is the file on disk, byte for byte.
+    let files = store.audit_files(audit, true).unwrap_or_default();
+    for want in [
+        "inputs.json",
+        "cards.csv",
+        "mvrs.csv",
+        "round-1/retrieval.csv",
+    ] {
+        assert!(files.iter().any(|f| f.path == want), "{want}");
+    }
+    for f in &files {
+        let bytes = std::fs::read(dir.join(&f.path)).unwrap_or_default();
+        assert_eq!(f.size, bytes.len() as u64, "{}", f.path);
+        match &f.content {
+            Some(c) => assert!(c == &bytes, "{}", f.path),
+            None => assert_eq!(f.path, "cvrs.cdf.json"),
+        }
+    }
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.path.contains("log.key") || f.path.contains("board-"))
+    );
+}
+
+#[test]
+fn a_changed_export_file_is_named_and_restore_puts_it_back() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let dir = tmp.path().join("audit");
+    full_audit(&dir);
+    let before = ok(&["audit", "status", s(&dir)]);
+    let sample = dir.join("round-1/sample.csv");
+    let text = std::fs::read_to_string(&sample).unwrap_or_default();
+    std::fs::write(&sample, text.replacen("yes", "no", 1)).unwrap_or_default();
+    std::fs::remove_file(dir.join("mvrs.csv")).unwrap_or_default();
+    std::fs::write(dir.join("round-1/extra.csv"), "x\n").unwrap_or_default();
+    for cmd in [
+        &["audit", "status", s(&dir)][..],
+        &["audit", "draw", s(&dir)],
+    ] {
+        let err = fails(cmd);
+        assert!(
+            err.contains("the files differ from the audit's store"),
+            "{err}"
+        );
+        assert!(
+            err.contains("round-1/sample.csv: changed (SHA-256"),
+            "{err}"
+        );
+        assert!(err.contains("mvrs.csv: missing"), "{err}");
+        assert!(err.contains("round-1/extra.csv: not made by"), "{err}");
+        assert!(err.contains("canvass audit restore"), "{err}");
+    }
+    // A board's own file in the folder is not the audit's business.
+    assert!(dir.join("board-1.csv").exists());
+    ok(&["audit", "restore", s(&dir)]);
+    assert_eq!(std::fs::read_to_string(&sample).unwrap_or_default(), text);
+    assert!(!dir.join("round-1/extra.csv").exists());
+    assert_eq!(ok(&["audit", "status", s(&dir)]), before);
+    // An audit folder without a store (made before it) says how to proceed.
+    std::fs::remove_file(dir.join("audit.db")).unwrap_or_default();
+    let err = fails(&["audit", "status", s(&dir)]);
+    assert!(err.contains("has no audit.db"), "{err}");
+}
+
+#[test]
+fn a_step_that_fails_midway_is_undone_and_runs_again() {
+    use canvass_store::Store;
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let dir = tmp.path().join("audit");
+    create(&dir, "cvrs.cdf.json", "comparison");
+    ok(&["audit", "draw", s(&dir)]);
+    let board = board_reads(&dir, 1);
+    let log_before = std::fs::read(dir.join("log.jsonl")).unwrap_or_default();
+    // mvrs.csv cannot be written (its temporary name is a folder): the step
+    // fails after it copied the board's file into mvr-files/.
+    std::fs::create_dir_all(dir.join("mvrs.tmp-write")).unwrap_or_default();
+    let err = fails(&["audit", "record", s(&dir), "--mvrs", s(&board)]);
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(
+        !dir.join("mvr-files/0001.csv").exists(),
+        "the copy is undone"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("log.jsonl")).unwrap_or_default(),
+        log_before
+    );
+    std::fs::remove_dir(dir.join("mvrs.tmp-write")).unwrap_or_default();
+    ok(&["audit", "record", s(&dir), "--mvrs", s(&board)]);
+    assert!(dir.join("mvr-files/0001.csv").exists());
+    // A step killed mid-way: noted as begun in the store, files half written.
+    let draw_log = std::fs::read(dir.join("log.jsonl")).unwrap_or_default();
+    {
+        let mut store = Store::open(dir.join("audit.db")).unwrap_or_else(|e| unreachable!("{e}"));
+        let audit = store.audits().unwrap_or_default()[0].id;
+        store.begin_step(audit, "draw").unwrap_or_default();
+    }
+    std::fs::create_dir_all(dir.join("round-2")).unwrap_or_default();
+    std::fs::write(dir.join("round-2/sample.csv"), "half").unwrap_or_default();
+    std::fs::write(dir.join("log.jsonl"), b"{\"kind\":").unwrap_or_default();
+    let out = canvass(&["audit", "status", s(&dir)]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the last step (draw) did not finish"),
+        "{stderr}"
+    );
+    assert!(!dir.join("round-2/sample.csv").exists());
+    assert_eq!(
+        std::fs::read(dir.join("log.jsonl")).unwrap_or_default(),
+        draw_log
+    );
+}
+
+#[test]
+fn a_create_cut_short_runs_again() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let dir = tmp.path().join("audit");
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    // What a create killed after storing the cards leaves: a database
+    // without an audit, and some files.
+    {
+        let mut store = canvass_store::Store::open(dir.join("audit.db"))
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(store.create_election("canvass audit").is_ok());
+    }
+    std::fs::write(dir.join("audit.json"), "{").unwrap_or_default();
+    std::fs::write(dir.join("log.jsonl"), "").unwrap_or_default();
+    let err = fails(&["audit", "status", s(&dir)]);
+    assert!(err.contains("was cut short; run it again"), "{err}");
+    create(&dir, "cvrs.cdf.json", "comparison");
+    ok(&["audit", "status", s(&dir)]);
+    let err = fails(&[
+        "audit",
+        "create",
+        s(&dir),
+        "--cvrs",
+        s(&data("cvrs.cdf.json")),
+        "--manifest",
+        s(&data("manifest.csv")),
+        "--contest",
+        "Mayor",
+        "--risk-limit",
+        "0.05",
+        "--method",
+        "comparison",
+    ]);
+    assert!(err.contains("an audit already exists here"), "{err}");
 }

@@ -266,7 +266,7 @@ impl ElectionState {
         card: usize,
         board: &str,
     ) -> Result<Option<canvass_store::ManualRecord>, String> {
-        use canvass_model::{CandidateId, CardId, Choice, ContestVotes, Mark};
+        use canvass_model::CardId;
         let Some(a) = &self.audit else {
             return Ok(None);
         };
@@ -276,38 +276,11 @@ impl ElectionState {
         ) else {
             return Ok(None);
         };
-        let candidate = |i: &usize| {
-            u32::try_from(*i)
-                .map(|c| Choice::Candidate(CandidateId(c)))
-                .map_err(|_| format!("candidate index {i}"))
-        };
         let paper = match paper {
             Paper::NotFound => canvass_store::Paper::NotFound,
-            Paper::Found(sel) => {
-                let mut contests = Vec::with_capacity(sel.len());
-                for (s, c) in sel.iter().zip(&a.spec.contests) {
-                    let id = self
-                        .definition
-                        .find_contest_by_name(&c.name)
-                        .ok_or_else(|| format!("contest {:?} is not in the election", c.name))?;
-                    let marks = match s {
-                        Selection::Absent => continue,
-                        Selection::Blank => Vec::new(),
-                        Selection::Overvote => vec![Mark::vote(Choice::Overvote)],
-                        Selection::Votes(v) => v
-                            .iter()
-                            .map(|i| candidate(i).map(Mark::vote))
-                            .collect::<Result<_, _>>()?,
-                        Selection::Ranking(r) => r
-                            .iter()
-                            .zip(1u32..)
-                            .map(|(i, rank)| candidate(i).map(|c| Mark::ranked(rank, c)))
-                            .collect::<Result<_, _>>()?,
-                    };
-                    contests.push(ContestVotes::new(id, marks));
-                }
-                canvass_store::Paper::Found(contests)
-            }
+            Paper::Found(sel) => canvass_store::Paper::Found(
+                canvass_audit::workflow::selections_as_votes(&a.spec, &self.definition, sel)?,
+            ),
         };
         Ok(Some(canvass_store::ManualRecord {
             card: CardId::new(card_id),

@@ -10,7 +10,9 @@ use crate::codec;
 use crate::error::{Result, StoreError};
 use crate::ids::{AuditId, ElectionId, ImportId, ManifestId, UserId};
 use crate::log::{LogEntry, StoredCheckpoint};
-use crate::records::{Audit, Entered, ManualRecord, NewAudit, Paper, SampleDraw, User};
+use crate::records::{
+    Audit, AuditFile, AuditStep, Entered, ManualRecord, NewAudit, Paper, SampleDraw, User,
+};
 use crate::sql::{Db, Row, params};
 use crate::store::to_i64;
 use canvass_model::{
@@ -936,6 +938,141 @@ pub(crate) fn checkpoints(db: &mut impl Db, election: ElectionId) -> Result<Vec<
         .collect()
 }
 
+/// Every audit, by id.
+pub(crate) fn audits(db: &mut impl Db) -> Result<Vec<Audit>> {
+    let ids = db.query("SELECT id FROM audits ORDER BY id", &[])?;
+    let mut out = Vec::with_capacity(ids.len());
+    for mut r in ids {
+        let id = AuditId(r.int(0)?);
+        out.push(audit_row(db, id, false)?);
+    }
+    Ok(out)
+}
+
+/// Write one step of `audit` (see [`AuditStep`]) and clear its pending step.
+pub(crate) fn audit_step(db: &mut impl Db, audit: AuditId, step: &AuditStep) -> Result<()> {
+    let election = audit_row(db, audit, true)?.election;
+    if let Some(seed) = &step.seed {
+        db.exec(
+            "UPDATE audits SET seed = ?1 WHERE id = ?2",
+            params![seed, audit.0],
+        )?;
+    }
+    if let Some((round, sample)) = &step.round {
+        record_round(db, audit, *round, sample)?;
+    }
+    for r in &step.records {
+        enter_record(db, audit, r)?;
+    }
+    for f in &step.files {
+        db.exec(
+            "INSERT INTO audit_files (audit_id, path, sha256, size, content)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (audit_id, path) DO UPDATE SET sha256 = excluded.sha256,
+                size = excluded.size, content = excluded.content",
+            params![
+                audit.0,
+                &f.path,
+                &f.sha256[..],
+                to_i64("size", f.size)?,
+                f.content.as_deref()
+            ],
+        )?;
+    }
+    for path in &step.removed {
+        db.exec(
+            "DELETE FROM audit_files WHERE audit_id = ?1 AND path = ?2",
+            params![audit.0, path],
+        )?;
+    }
+    for e in &step.log {
+        append_log(db, election, &e.kind, &e.payload, &e.actor)?;
+    }
+    for c in &step.checkpoints {
+        add_checkpoint(db, election, c)?;
+    }
+    db.exec(
+        "DELETE FROM audit_steps WHERE audit_id = ?1",
+        params![audit.0],
+    )?;
+    Ok(())
+}
+
+/// Create an audit with its manifest and its first step, in one transaction.
+pub(crate) fn create_audit_with(
+    db: &mut impl Db,
+    election: ElectionId,
+    manifest: &BallotManifest,
+    spec: &NewAudit,
+    step: &AuditStep,
+) -> Result<AuditId> {
+    import_manifest(db, election, manifest)?;
+    let audit = create_audit(db, election, spec)?;
+    audit_step(db, audit, step)?;
+    Ok(audit)
+}
+
+/// Note that a step of `audit` has begun (its name), replacing an earlier note.
+pub(crate) fn begin_step(db: &mut impl Db, audit: AuditId, name: &str) -> Result<()> {
+    audit_row(db, audit, true)?;
+    db.exec(
+        "INSERT INTO audit_steps (audit_id, step) VALUES (?1, ?2)
+         ON CONFLICT (audit_id) DO UPDATE SET step = excluded.step",
+        params![audit.0, name],
+    )?;
+    Ok(())
+}
+
+/// The step of `audit` begun and not finished, if any.
+pub(crate) fn pending_step(db: &mut impl Db, audit: AuditId) -> Result<Option<String>> {
+    db.query_opt(
+        "SELECT step FROM audit_steps WHERE audit_id = ?1",
+        params![audit.0],
+    )?
+    .map(|mut r| r.text(0))
+    .transpose()
+}
+
+/// Forget the pending step of `audit`.
+pub(crate) fn end_step(db: &mut impl Db, audit: AuditId) -> Result<()> {
+    db.exec(
+        "DELETE FROM audit_steps WHERE audit_id = ?1",
+        params![audit.0],
+    )?;
+    Ok(())
+}
+
+/// Every file of `audit`'s directory, by path; `content` only when `with_content`.
+pub(crate) fn audit_files(
+    db: &mut impl Db,
+    audit: AuditId,
+    with_content: bool,
+) -> Result<Vec<AuditFile>> {
+    let sql = if with_content {
+        "SELECT path, sha256, size, content FROM audit_files WHERE audit_id = ?1 ORDER BY path"
+    } else {
+        "SELECT path, sha256, size FROM audit_files WHERE audit_id = ?1 ORDER BY path"
+    };
+    let rows = db.query(sql, params![audit.0])?;
+    rows.into_iter()
+        .map(|mut r| {
+            let path = r.text(0)?;
+            let sha256: [u8; 32] = r
+                .blob(1)?
+                .try_into()
+                .map_err(|_| corrupt(db, format!("SHA-256 of audit file {path:?}")))?;
+            let size = r.count(2)?;
+            let content = if with_content { r.opt_blob(3)? } else { None };
+            Ok(AuditFile {
+                path,
+                sha256,
+                size,
+                content,
+            })
+        })
+        .collect()
+}
+
 /// The public methods both stores share, each one call of this module in a
 /// read (`self.read`) or in one write transaction (`self.write`).
 macro_rules! store_methods {
@@ -1042,6 +1179,56 @@ macro_rules! store_methods {
                 spec: &NewAudit,
             ) -> Result<AuditId> {
                 self.write(|db| api::create_audit(db, election, spec))
+            }
+
+            /// Every audit, by id.
+            pub fn audits(&self) -> Result<Vec<Audit>> {
+                self.read(|db| api::audits(db))
+            }
+
+            /// Create an audit of `election` with its manifest and its first
+            /// step ([`crate::AuditStep`]), all in one transaction.
+            pub fn create_audit_with(
+                &mut self,
+                election: ElectionId,
+                manifest: &BallotManifest,
+                spec: &NewAudit,
+                step: &crate::AuditStep,
+            ) -> Result<AuditId> {
+                self.write(|db| api::create_audit_with(db, election, manifest, spec, step))
+            }
+
+            /// Write one step of an audit in one transaction: the seed, a
+            /// round with its sample, manual vote records, the files of its
+            /// directory, log entries and checkpoints; clears the pending step.
+            pub fn audit_step(&mut self, audit: AuditId, step: &crate::AuditStep) -> Result<()> {
+                self.write(|db| api::audit_step(db, audit, step))
+            }
+
+            /// Note that a step of `audit` has begun (until `audit_step` or
+            /// `end_step`): a command that finds it knows the step was cut short.
+            pub fn begin_step(&mut self, audit: AuditId, name: &str) -> Result<()> {
+                self.write(|db| api::begin_step(db, audit, name))
+            }
+
+            /// The step of `audit` begun and not finished, if any.
+            pub fn pending_step(&self, audit: AuditId) -> Result<Option<String>> {
+                self.read(|db| api::pending_step(db, audit))
+            }
+
+            /// Forget the pending step of `audit`.
+            pub fn end_step(&mut self, audit: AuditId) -> Result<()> {
+                self.write(|db| api::end_step(db, audit))
+            }
+
+            /// Every file of the audit's directory, by path; the bytes only
+            /// when `with_content`.
+            pub fn audit_files(
+                &self,
+                audit: AuditId,
+                with_content: bool,
+            ) -> Result<Vec<crate::AuditFile>> {
+                self.read(|db| api::audit_files(db, audit, with_content))
             }
 
             /// The audit with this id.

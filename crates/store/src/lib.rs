@@ -56,6 +56,9 @@ pub use ids::{AuditId, ElectionId, ImportId, ManifestId, UserId};
 pub use log::{LogEntry, StoredCheckpoint};
 #[cfg(feature = "postgres")]
 pub use pg::{PgCardImport, PgCardIter, PgStore};
-pub use records::{Audit, Entered, ManualRecord, NewAudit, Paper, SampleDraw, User};
+pub use records::{
+    Audit, AuditFile, AuditStep, Entered, ManualRecord, NewAudit, NewLogEntry, Paper, SampleDraw,
+    User,
+};
 pub use schema::SCHEMA_VERSION;
 pub use store::{DEFAULT_IMPORT_CACHE_KIB, OpenMode, Store};

@@ -199,6 +199,20 @@ CREATE TRIGGER log_entries_append_only BEFORE UPDATE OR DELETE ON log_entries
 CREATE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON checkpoints
     FOR EACH ROW EXECUTE FUNCTION canvass_append_only();
 "#,
+    r#"
+CREATE TABLE audit_files (
+    audit_id BIGINT NOT NULL REFERENCES audits(id),
+    path     TEXT NOT NULL,
+    sha256   BYTEA NOT NULL CHECK (octet_length(sha256) = 32),
+    size     BIGINT NOT NULL,
+    content  BYTEA,
+    PRIMARY KEY (audit_id, path)
+);
+CREATE TABLE audit_steps (
+    audit_id BIGINT PRIMARY KEY REFERENCES audits(id),
+    step     TEXT NOT NULL
+);
+"#,
 ];
 
 const _: () = assert!(PG_MIGRATIONS.len() == MIGRATIONS.len());

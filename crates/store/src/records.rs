@@ -2,6 +2,7 @@
 //! types; the logic (the same on both databases) is in `api.rs`.
 
 use crate::ids::{AuditId, ElectionId, UserId};
+use crate::log::StoredCheckpoint;
 use canvass_model::{CardId, ContestVotes};
 
 /// A user of the system. The credential is opaque to the store (the server
@@ -81,4 +82,50 @@ pub enum Entered {
     Stored,
     /// The same record was already stored; nothing changed.
     AlreadyStored,
+}
+
+/// One file of an audit directory as the store holds it (the directory's
+/// files are an export of the store; see docs/STORE.md, "Audit directories").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditFile {
+    /// The path relative to the audit directory, `/`-separated.
+    pub path: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: [u8; 32],
+    /// The file's size in bytes.
+    pub size: u64,
+    /// The bytes, unless the file is rebuilt from other rows (the canonical
+    /// CVR file: the cards).
+    pub content: Option<Vec<u8>>,
+}
+
+/// A new entry of the evidence log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewLogEntry {
+    /// What the entry records.
+    pub kind: String,
+    /// The canonical payload bytes.
+    pub payload: Vec<u8>,
+    /// Who made the entry.
+    pub actor: String,
+}
+
+/// Everything one step of an audit stores, written in one transaction by
+/// `audit_step` (and by `create_audit_with` for the step that creates it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditStep {
+    /// The public seed, when this step records it.
+    pub seed: Option<String>,
+    /// A new round with its sample, in draw order.
+    pub round: Option<(u32, Vec<SampleDraw>)>,
+    /// Manual vote records (each entered with the re-entry rule).
+    pub records: Vec<ManualRecord>,
+    /// Files added or changed.
+    pub files: Vec<AuditFile>,
+    /// Files no longer part of the audit directory.
+    pub removed: Vec<String>,
+    /// New log entries, appended in order.
+    pub log: Vec<NewLogEntry>,
+    /// New checkpoints, by tree size.
+    pub checkpoints: Vec<StoredCheckpoint>,
 }

@@ -176,6 +176,22 @@ CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
 CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
     BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
 "#,
+    // Version 2: the files of an audit directory (`canvass audit`) as the
+    // store last wrote them, and the step begun but not finished.
+    r#"
+CREATE TABLE audit_files (
+    audit_id INTEGER NOT NULL REFERENCES audits(id),
+    path     TEXT NOT NULL,
+    sha256   BLOB NOT NULL CHECK (length(sha256) = 32),
+    size     INTEGER NOT NULL,
+    content  BLOB,
+    PRIMARY KEY (audit_id, path)
+);
+CREATE TABLE audit_steps (
+    audit_id INTEGER PRIMARY KEY REFERENCES audits(id),
+    step     TEXT NOT NULL
+);
+"#,
 ];
 
 /// The schema version this code writes.

@@ -60,6 +60,12 @@ impl<'a> From<&'a Option<String>> for Param<'a> {
     }
 }
 
+impl<'a> From<Option<&'a [u8]>> for Param<'a> {
+    fn from(v: Option<&'a [u8]>) -> Self {
+        Param::Blob(v)
+    }
+}
+
 impl<'a> From<&'a [u8]> for Param<'a> {
     fn from(v: &'a [u8]) -> Self {
         Param::Blob(Some(v))
@@ -167,6 +173,15 @@ impl Row {
         match self.take(i) {
             Value::Blob(v) => Ok(v),
             _ => Err(self.bad(i, "bytes")),
+        }
+    }
+
+    /// A bytes column that may be NULL.
+    pub(crate) fn opt_blob(&mut self, i: usize) -> Result<Option<Vec<u8>>> {
+        match self.take(i) {
+            Value::Null => Ok(None),
+            Value::Blob(v) => Ok(Some(v)),
+            _ => Err(self.bad(i, "bytes or NULL")),
         }
     }
 }

@@ -304,6 +304,9 @@ mod tests {
         for p in [
             "log.key",
             "log-key.path",
+            "audit.db",
+            "audit.db-wal",
+            "audit.db-shm",
             "checkpoints",
             "notes.txt",
             "round-1/notes.csv",

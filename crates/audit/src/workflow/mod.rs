@@ -49,5 +49,6 @@ pub use round::{
 };
 pub use spec::{
     AuditCard, AuditInputs, AuditSpec, BatchSpec, ContestRule, ContestSpec, IrvAssertion, Method,
-    RESERVED, RiskFunction, Selection, build_audit, ranking_of, selection_of, winners,
+    RESERVED, RiskFunction, Selection, build_audit, ranking_of, selection_of, selections_as_votes,
+    winners,
 };

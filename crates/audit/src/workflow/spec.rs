@@ -927,3 +927,45 @@ pub fn selection_of(chosen: Vec<usize>, spec: &ContestSpec) -> Selection {
         Selection::Votes(chosen)
     }
 }
+
+/// A card's selections as read on paper (one per audited contest, in the
+/// order of `spec.contests`) in the election's terms, as a store keeps a
+/// manual vote record: contests not on the card are left out, a blank is the
+/// contest with no marks, an overvote one `Overvote` mark; candidates are
+/// the audit's indexes (the contest's candidate ids; a write-in bucket the
+/// audit added to a contest without one is the index after the last
+/// candidate). Errs naming a contest that is not in `election`.
+pub fn selections_as_votes(
+    spec: &AuditSpec,
+    election: &canvass_model::Election,
+    selections: &[Selection],
+) -> Result<Vec<canvass_model::ContestVotes>, String> {
+    use canvass_model::{CandidateId, Choice, ContestVotes, Mark};
+    let candidate = |i: &usize| {
+        u32::try_from(*i)
+            .map(|c| Choice::Candidate(CandidateId(c)))
+            .map_err(|_| format!("candidate index {i}"))
+    };
+    let mut contests = Vec::with_capacity(selections.len());
+    for (s, c) in selections.iter().zip(&spec.contests) {
+        let id = election
+            .find_contest_by_name(&c.name)
+            .ok_or_else(|| format!("contest {:?} is not in the election", c.name))?;
+        let marks = match s {
+            Selection::Absent => continue,
+            Selection::Blank => Vec::new(),
+            Selection::Overvote => vec![Mark::vote(Choice::Overvote)],
+            Selection::Votes(v) => v
+                .iter()
+                .map(|i| candidate(i).map(Mark::vote))
+                .collect::<Result<_, _>>()?,
+            Selection::Ranking(r) => r
+                .iter()
+                .zip(1u32..)
+                .map(|(i, rank)| candidate(i).map(|c| Mark::ranked(rank, c)))
+                .collect::<Result<_, _>>()?,
+        };
+        contests.push(ContestVotes::new(id, marks));
+    }
+    Ok(contests)
+}

@@ -371,6 +371,104 @@ macro_rules! store_suite {
         }
 
         #[test]
+        fn audit_steps_land_whole_or_not_at_all() {
+            use canvass_store::{AuditFile, AuditStep, NewLogEntry};
+            let Some(mut store) = ($open)("audit_steps_land_whole_or_not_at_all") else { return };
+            let e = store.create_election("steps").unwrap();
+            let def = common::election();
+            store
+                .import_cards(e, &def, ok_cards(common::cards("c", 0, 20)))
+                .unwrap();
+            let file = |path: &str, bytes: &[u8], keep: bool| AuditFile {
+                path: path.into(),
+                sha256: [bytes.len() as u8; 32],
+                size: bytes.len() as u64,
+                content: keep.then(|| bytes.to_vec()),
+            };
+            let entry = |kind: &str| NewLogEntry {
+                kind: kind.into(),
+                payload: format!("{{\"kind\":\"{kind}\"}}").into_bytes(),
+                actor: "canvass audit".into(),
+            };
+            let create = AuditStep {
+                files: vec![file("audit.json", b"{}", true), file("cvrs.cdf.json", b"big", false)],
+                log: vec![entry("input"), entry("commitment")],
+                checkpoints: vec![StoredCheckpoint { tree_size: 2, root: [1; 32], note: "n2".into() }],
+                ..AuditStep::default()
+            };
+            let manifest = canvass_model::BallotManifest {
+                batches: vec![canvass_model::ManifestBatch {
+                    tabulator: None,
+                    batch: "b".into(),
+                    cards: 20,
+                }],
+            };
+            let spec = NewAudit {
+                name: "a".into(),
+                risk_limit: "0.05".into(),
+                seed: String::new(),
+                settings: "{}".into(),
+            };
+            let audit = store.create_audit_with(e, &manifest, &spec, &create).unwrap();
+            assert_eq!(store.audits().unwrap().len(), 1);
+            assert!(store.manifest(e).unwrap().is_some());
+            let files = store.audit_files(audit, true).unwrap();
+            assert_eq!(files, create.files);
+            assert!(store.audit_files(audit, false).unwrap().iter().all(|f| f.content.is_none()));
+            assert_eq!(store.log_len(e).unwrap(), 2);
+
+            store.begin_step(audit, "draw").unwrap();
+            assert_eq!(store.pending_step(audit).unwrap().as_deref(), Some("draw"));
+            let draw = SampleDraw { card: CardId::new("c-3"), ticket: Some("0.5".into()) };
+            // A step whose checkpoint is refused stores nothing of it.
+            let bad = AuditStep {
+                seed: Some("42".into()),
+                round: Some((1, vec![draw.clone()])),
+                files: vec![file("round-1/sample.csv", b"s", true)],
+                removed: vec!["audit.json".into()],
+                log: vec![entry("sample")],
+                checkpoints: vec![StoredCheckpoint { tree_size: 9, root: [2; 32], note: "n9".into() }],
+                ..AuditStep::default()
+            };
+            assert!(matches!(
+                store.audit_step(audit, &bad),
+                Err(StoreError::BadCheckpoint { .. })
+            ));
+            assert_eq!(store.round_count(audit).unwrap(), 0);
+            assert_eq!(store.audit(audit).unwrap().spec.seed, "");
+            assert_eq!(store.audit_files(audit, true).unwrap(), create.files);
+            assert_eq!(store.log_len(e).unwrap(), 2);
+            assert_eq!(store.pending_step(audit).unwrap().as_deref(), Some("draw"));
+            let good = AuditStep {
+                checkpoints: vec![StoredCheckpoint { tree_size: 3, root: [2; 32], note: "n3".into() }],
+                ..bad
+            };
+            store.audit_step(audit, &good).unwrap();
+            assert_eq!(store.pending_step(audit).unwrap(), None);
+            assert_eq!(store.sample(audit, 1).unwrap(), vec![draw]);
+            assert_eq!(store.audit(audit).unwrap().spec.seed, "42");
+            let paths: Vec<String> = store
+                .audit_files(audit, false)
+                .unwrap()
+                .into_iter()
+                .map(|f| f.path)
+                .collect();
+            assert_eq!(paths, ["cvrs.cdf.json", "round-1/sample.csv"]);
+            assert_eq!(store.checkpoints(e).unwrap().len(), 2);
+            // Changing a file replaces its row.
+            let change = AuditStep {
+                files: vec![file("round-1/sample.csv", b"s2", true)],
+                ..AuditStep::default()
+            };
+            store.audit_step(audit, &change).unwrap();
+            let f = store.audit_files(audit, true).unwrap();
+            assert_eq!(f[1].content.as_deref(), Some(&b"s2"[..]));
+            store.begin_step(audit, "record").unwrap();
+            store.end_step(audit).unwrap();
+            assert_eq!(store.pending_step(audit).unwrap(), None);
+        }
+
+        #[test]
         fn evidence_log_api() {
             let Some(mut store) = ($open)("evidence_log_api") else { return };
             let e = store.create_election("log").unwrap();
