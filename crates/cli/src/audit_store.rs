@@ -292,7 +292,7 @@ impl AuditStore {
         }
         std::fs::create_dir_all(dir)
             .with_context(|| format!("{}: cannot create", dir.display()))?;
-        Ok(Store::open(&db).with_context(|| format!("{}", db.display()))?)
+        Store::open(&db).with_context(|| format!("{}", db.display()))
     }
 
     /// Store the election and its cards (one transaction): the first part of

@@ -3,8 +3,9 @@
 //!
 //! 1. generate a realistic election (CDF JSON CVRs and a ballot manifest);
 //! 2. count every contest;
-//! 3. create a ballot-comparison audit of every plurality contest, record the
-//!    inputs' SHA-256, then a public seed;
+//! 3. create a ballot-comparison audit of every plurality contest, kept in
+//!    the embedded SQLite store (`work/audit/audit.db`), record the inputs'
+//!    SHA-256, then a public seed;
 //! 4. round by round: draw, let simulated audit boards read the paper (the
 //!    generated truth, with a few planted misreads), record, measure the risk;
 //! 5. stop when every contest is confirmed or hand counted, publish the
@@ -96,6 +97,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!(
         "\n== 3. create a ballot-comparison audit (risk limit 5%) of: {}",
         contests.join(", ")
+    );
+    println!(
+        "   the audit is kept in the embedded store, SQLite: {} (its files are the export)",
+        dir.join(crate::audit_store::STORE_FILE).display()
     );
     cmd_audit::create(
         &dir,

@@ -22,6 +22,18 @@ fn demo_runs_the_pipeline_and_confirms_after_planted_discrepancies() {
     );
     assert!(stdout.contains("one-vote over 2"), "{stdout}");
     assert!(stdout.contains("PASS"), "{stdout}");
+    // The audit ran on the embedded store (SQLite), never published.
+    assert!(stdout.contains("the embedded store, SQLite"), "{stdout}");
+    let store = canvass_store::Store::open_with(
+        out.join("work/audit/audit.db"),
+        canvass_store::OpenMode::ReadOnly,
+    )
+    .unwrap();
+    let audit = &store.audits().unwrap()[0];
+    assert_eq!(store.card_count(audit.election).unwrap(), 4000);
+    assert!(store.round_count(audit.id).unwrap() >= 1);
+    assert!(!store.records(audit.id).unwrap().is_empty());
+    assert!(!out.join("audit.db").exists());
     for file in [
         "cvrs.cdf.json",
         "work/audit/inputs.json",
