@@ -165,6 +165,24 @@ fn clean_tallies_confirm_and_the_record_verifies() {
     ok(&["publish", s(&dir), s(&record)]);
     let text = ok(&["verify", s(&record)]);
     assert!(text.contains("PPEB draws"), "{text}");
+    // The audit is in its store: the round, the hand tallies as files, the
+    // log line for line; the store never enters the record.
+    let store =
+        canvass_store::Store::open_with(dir.join("audit.db"), canvass_store::OpenMode::ReadOnly)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+    let audit = store.audits().unwrap_or_default().remove(0);
+    assert_eq!(store.round_count(audit.id).unwrap_or(0), 1);
+    let files = store.audit_files(audit.id, true).unwrap_or_default();
+    let hand = std::fs::read(dir.join("hand-tallies.csv")).unwrap_or_default();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.path == "hand-tallies.csv" && f.content.as_deref() == Some(&hand[..]))
+    );
+    let log = std::fs::read_to_string(dir.join("log.jsonl")).unwrap_or_default();
+    let entries = store.log(audit.election, 0, u64::MAX).unwrap_or_default();
+    assert_eq!(entries.len(), log.lines().count());
+    assert!(!record.join("audit.db").exists());
     assert!(
         text.contains("Mayor: 17 of 17 draws hand counted"),
         "{text}"
