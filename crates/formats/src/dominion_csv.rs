@@ -3,15 +3,23 @@
 //! Four header rows, then one row per card:
 //!
 //! 1. the election name and the software version;
-//! 2. over each vote column, the contest: `Mayor (Vote For=1)`;
-//! 3. over each vote column, the choice (candidate) name;
+//! 2. over each vote column, the contest: `Mayor (Vote For=1)`, or for a
+//!    ranked contest `Mayor (Number of positions=1, Number of ranks=3)`;
+//! 3. over each vote column, the choice (candidate) name; in a ranked
+//!    contest the choice and the rank the column holds, `Ada Lovelace(2)`,
+//!    one column per candidate per rank (Dominion lists every candidate at
+//!    rank 1, then every candidate at rank 2, ...);
 //! 4. the column names: `CvrNumber, TabulatorNum, BatchId, RecordId,
 //!    ImprintedId`, and where the export has them `CountingGroup`,
 //!    `PrecinctPortion`, `BallotType` (and more); over vote columns, parties.
 //!
 //! A vote cell is `1` (marked) or `0` (not marked); a contest whose cells are
-//! all empty is not on the card (its ballot style does not hold it). The
-//! metadata columns end where the contest row starts. Rows are streamed.
+//! all empty is not on the card (its ballot style does not hold it). In a
+//! ranked contest a `1` marks that candidate at that column's rank; several
+//! at one rank are kept (an overvote at that rank). Some exports write
+//! cells as spreadsheet formulas (`="102-1-7"`); the `=` and quotes are
+//! dropped. The metadata columns end where the contest row starts. Rows are
+//! streamed.
 
 use crate::CardSink;
 use crate::error::{FormatError, Location};
@@ -29,6 +37,8 @@ use std::sync::Arc;
 struct Column {
     contest: ContestId,
     candidate: CandidateId,
+    /// The rank the column holds (1 in contests that are not ranked).
+    rank: u32,
 }
 
 /// The metadata columns this reader uses, by position.
@@ -44,18 +54,90 @@ struct Meta {
     ballot_type: Option<usize>,
 }
 
-/// Split `Mayor (Vote For=2)` into the name and the number to vote for.
-fn contest_header(cell: &str) -> (String, u32) {
+/// What a contest header cell says.
+#[derive(Debug, PartialEq, Eq)]
+struct ContestHeader {
+    name: String,
+    /// `Vote For=N` or `Number of positions=N` (at least 1).
+    seats: u32,
+    /// `Number of ranks=R` for a ranked contest.
+    ranks: Option<u32>,
+}
+
+/// The number after `key` in `text` (`Vote For=2` → 2).
+fn number_after(text: &str, key: &str) -> Option<u32> {
+    let at = text.find(key)? + key.len();
+    let digits: String = text
+        .get(at..)?
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Split `Mayor (Vote For=2)` into the name and the number to vote for, and
+/// `Mayor (Number of positions=1, Number of ranks=3)` into the name, the
+/// seats and the ranks.
+fn contest_header(cell: &str) -> ContestHeader {
     let cell = cell.trim();
-    if let Some(open) = cell.rfind("(Vote For=")
-        && let Some(rest) = cell.get(open + "(Vote For=".len()..)
-        && let Some(n) = rest.strip_suffix(')')
-        && let Ok(n) = n.trim().parse::<u32>()
+    let plain = |name: &str| ContestHeader {
+        name: name.to_owned(),
+        seats: 1,
+        ranks: None,
+    };
+    let Some(open) = cell.rfind('(') else {
+        return plain(cell);
+    };
+    let (Some(name), Some(inner)) = (cell.get(..open), cell.get(open + 1..)) else {
+        return plain(cell);
+    };
+    let Some(inner) = inner.strip_suffix(')') else {
+        return plain(cell);
+    };
+    let name = name.trim_end().to_owned();
+    if inner.starts_with("Vote For=") {
+        if let Some(n) = number_after(inner, "Vote For=") {
+            return ContestHeader {
+                name,
+                seats: n.max(1),
+                ranks: None,
+            };
+        }
+    } else if inner.starts_with("Number of positions=")
+        && let (Some(seats), Some(ranks)) = (
+            number_after(inner, "Number of positions="),
+            number_after(inner, "Number of ranks="),
+        )
+        && ranks > 0
     {
-        let name = cell.get(..open).unwrap_or(cell).trim_end();
-        return (name.to_owned(), n.max(1));
+        return ContestHeader {
+            name,
+            seats: seats.max(1),
+            ranks: Some(ranks),
+        };
     }
-    (cell.to_owned(), 1)
+    plain(cell)
+}
+
+/// Split a ranked contest's choice header `Ada Lovelace(2)` into the
+/// choice and the rank (1 or more).
+fn ranked_choice(cell: &str) -> Option<(&str, u32)> {
+    let body = cell.trim().strip_suffix(')')?;
+    let open = body.rfind('(')?;
+    let rank: u32 = body.get(open + 1..)?.trim().parse().ok()?;
+    let name = body.get(..open)?.trim_end();
+    (rank > 0 && !name.is_empty()).then_some((name, rank))
+}
+
+/// A cell without the spreadsheet-formula wrapping some exports add
+/// (`="102-1-7"` → `102-1-7`).
+fn unformula(cell: &str) -> &str {
+    let cell = cell.trim();
+    match cell.strip_prefix('=') {
+        Some(rest) => rest.trim().trim_matches('"').trim(),
+        None => cell,
+    }
 }
 
 fn write_in_kind(name: &str) -> CandidateKind {
@@ -110,7 +192,7 @@ pub fn read(
     let contests = header(2, "the contests")?;
     let choices = header(3, "the choices")?;
     let names = header(4, "the column names")?;
-    if names.get(0).map(str::trim) != Some("CvrNumber") {
+    if names.get(0).map(unformula) != Some("CvrNumber") {
         return Err(FormatError::WrongFormat {
             at: Location::record(path, 4).field("CvrNumber"),
             expected: Format::DominionCsv,
@@ -130,7 +212,7 @@ pub fn read(
         .unwrap_or(contests.len());
     let mut meta = Meta::default();
     for (i, name) in names.iter().enumerate().take(first_vote) {
-        let slot = match name.trim() {
+        let slot = match unformula(name) {
             "CvrNumber" => &mut meta.cvr_number,
             "TabulatorNum" => &mut meta.tabulator,
             "BatchId" => &mut meta.batch,
@@ -148,7 +230,8 @@ pub fn read(
     let mut groups: Vec<(ContestId, usize, usize)> = Vec::new();
     for i in first_vote..contests.len() {
         let cell = contests.get(i).unwrap_or_default();
-        let (name, vote_for) = contest_header(cell);
+        let header = contest_header(cell);
+        let name = header.name;
         let wanted = options
             .contest
             .as_deref()
@@ -157,13 +240,35 @@ pub fn read(
             columns.push(None);
             continue;
         }
-        let contest = election.intern_contest(&name, &name, ContestKind::Plurality);
-        election.contest_mut(contest).seats = vote_for;
-        let choice = choices.get(i).unwrap_or_default().trim();
-        let choice = if choice.is_empty() {
-            format!("column {}", i + 1)
+        let kind = if header.ranks.is_some() {
+            ContestKind::Ranked
         } else {
-            choice.to_owned()
+            ContestKind::Plurality
+        };
+        let contest = election.intern_contest(&name, &name, kind);
+        {
+            let c = election.contest_mut(contest);
+            c.seats = header.seats;
+            if header.ranks.is_some() {
+                c.kind = ContestKind::Ranked;
+                c.max_ranks = header.ranks;
+            }
+        }
+        let raw = choices.get(i).unwrap_or_default().trim();
+        let (choice, rank) = match header.ranks {
+            Some(ranks) => {
+                let Some((choice, rank)) = ranked_choice(raw).filter(|(_, r)| *r <= ranks) else {
+                    return Err(FormatError::invalid(
+                        Location::record(path, 3).field(format!("column {}", i + 1)),
+                        format!(
+                            "{raw:?} is not a choice and a rank from 1 to {ranks} such as \"Ada Lovelace(1)\" (contest {name:?} is ranked)"
+                        ),
+                    ));
+                };
+                (choice.to_owned(), rank)
+            }
+            None if raw.is_empty() => (format!("column {}", i + 1), 1),
+            None => (raw.to_owned(), 1),
         };
         let candidate = election.contest_mut(contest).intern_candidate_of_kind(
             &choice,
@@ -174,7 +279,11 @@ pub fn read(
             Some((c, _, end)) if *c == contest && *end == i => *end = i + 1,
             _ => groups.push((contest, i, i + 1)),
         }
-        columns.push(Some(Column { contest, candidate }));
+        columns.push(Some(Column {
+            contest,
+            candidate,
+            rank,
+        }));
     }
     if let (Some(w), true) = (&options.contest, groups.is_empty()) {
         return Err(FormatError::UnknownContest {
@@ -199,7 +308,7 @@ pub fn read(
         let at = || Location::record(path, record);
         let get = |i: Option<usize>| {
             i.and_then(|i| row.get(i))
-                .map(str::trim)
+                .map(unformula)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
@@ -243,7 +352,7 @@ pub fn read(
                     "0" => present = true,
                     "1" => {
                         present = true;
-                        marks.push(Mark::vote(Choice::Candidate(col.candidate)));
+                        marks.push(Mark::ranked(col.rank, Choice::Candidate(col.candidate)));
                     }
                     other => {
                         let column = choices.get(i).unwrap_or_default();

@@ -119,6 +119,9 @@ struct Entry {
     vote_for: Option<Count>,
     #[serde(rename = "NumOfRanks")]
     num_of_ranks: Option<Count>,
+    /// In `PrecinctPortionManifest.json`: the precinct of the portion.
+    #[serde(rename = "PrecinctId")]
+    precinct_id: Option<Count>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +157,37 @@ fn names_of(entries: Option<Vec<Entry>>) -> IdTable<Arc<str>> {
         table.insert(e.id.0, Arc::from(name));
     }
     table
+}
+
+/// Precinct portion id → the precinct its cards are filed under. With a
+/// `PrecinctManifest.json` beside the export, the precinct the portion
+/// belongs to (the portion's `PrecinctId`), as RCTab reads it; without one,
+/// the portion's own name, so the cards still say where they were cast.
+fn portion_precincts(folder: &Path) -> Result<IdTable<Arc<str>>, FormatError> {
+    let portions = load_manifest(folder, "PrecinctPortionManifest.json")?;
+    let Some(precincts) = load_manifest(folder, "PrecinctManifest.json")? else {
+        return Ok(names_of(portions));
+    };
+    let precincts = names_of(Some(precincts));
+    let path = folder.join("PrecinctPortionManifest.json");
+    let mut table = IdTable::default();
+    for (i, portion) in portions.unwrap_or_default().into_iter().enumerate() {
+        let at = || Location::record(&path, i as u64 + 1).field("PrecinctId");
+        let Some(precinct) = portion.precinct_id else {
+            return Err(FormatError::MissingField { at: at() });
+        };
+        let Some(name) = precincts.get(precinct.0) else {
+            return Err(FormatError::invalid(
+                at(),
+                format!(
+                    "precinct {} of portion {} is not in PrecinctManifest.json",
+                    precinct.0, portion.id.0
+                ),
+            ));
+        };
+        table.insert(portion.id.0, Arc::clone(name));
+    }
+    Ok(table)
 }
 
 /// Dominion ids to values: a sorted table searched by halves, which is
@@ -238,7 +272,7 @@ impl Names {
             have_candidate_manifest: candidates.is_some(),
             counting_groups: names_of(load_manifest(folder, "CountingGroupManifest.json")?),
             ballot_types: names_of(load_manifest(folder, "BallotTypeManifest.json")?),
-            precinct_portions: names_of(load_manifest(folder, "PrecinctPortionManifest.json")?),
+            precinct_portions: portion_precincts(folder)?,
             invalid_contest: load_manifest(folder, "OutstackConditionManifest.json")?
                 .unwrap_or_default()
                 .into_iter()

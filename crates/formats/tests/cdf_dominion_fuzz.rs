@@ -28,10 +28,14 @@ fn manifest(rel: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"))).join(rel)
 }
 
-/// Small valid files of each format, from our fixtures and the shared data.
-fn valid(format: Format) -> Option<Vec<u8>> {
+/// Small valid files of each case of [`FORMATS`] (by index), from our
+/// fixtures and the shared data.
+fn valid(case: usize) -> Option<Vec<u8>> {
+    let format = FORMATS[case];
     let shared = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
     let path = match format {
+        // The ranked layout: one column per candidate per rank.
+        Format::DominionCsv if case == 4 => manifest("testdata/dominion_csv/ranked_export.csv"),
         Format::CdfJson => shared
             .join("rctab/test_set_0_skipped_first_choice/test_set_0_skipped_first_choice_cvr.json"),
         Format::CdfXml => shared.join("rctab/nist_xml_cdf_2/nist_xml_cdf_2.xml"),
@@ -42,10 +46,11 @@ fn valid(format: Format) -> Option<Vec<u8>> {
     std::fs::read(path).ok()
 }
 
-const FORMATS: [Format; 4] = [
+const FORMATS: [Format; 5] = [
     Format::CdfJson,
     Format::CdfXml,
     Format::DominionJson,
+    Format::DominionCsv,
     Format::DominionCsv,
 ];
 
@@ -59,7 +64,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn random_bytes_are_an_error(bytes in prop::collection::vec(any::<u8>(), 0..512), f in 0usize..4) {
+    fn random_bytes_are_an_error(bytes in prop::collection::vec(any::<u8>(), 0..512), f in 0usize..5) {
         let format = FORMATS[f];
         let dir = tempfile::tempdir().unwrap();
         let path = write_tmp(dir.path(), "CvrExport.json", &bytes);
@@ -67,9 +72,9 @@ proptest! {
     }
 
     #[test]
-    fn truncated_files_are_an_error(cut in 0.0f64..1.0, f in 0usize..4) {
+    fn truncated_files_are_an_error(cut in 0.0f64..1.0, f in 0usize..5) {
         let format = FORMATS[f];
-        let Some(bytes) = valid(format) else { return Ok(()) };
+        let Some(bytes) = valid(f) else { return Ok(()) };
         let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace()).unwrap_or(0);
         let at = ((end as f64) * cut) as usize;
         let dir = tempfile::tempdir().unwrap();
@@ -82,9 +87,9 @@ proptest! {
     }
 
     #[test]
-    fn flipped_bytes_never_panic(pos in 0.0f64..1.0, byte in any::<u8>(), f in 0usize..4) {
+    fn flipped_bytes_never_panic(pos in 0.0f64..1.0, byte in any::<u8>(), f in 0usize..5) {
         let format = FORMATS[f];
-        let Some(mut bytes) = valid(format) else { return Ok(()) };
+        let Some(mut bytes) = valid(f) else { return Ok(()) };
         let i = ((bytes.len() as f64) * pos) as usize;
         if let Some(b) = bytes.get_mut(i) {
             *b = byte;
@@ -117,7 +122,7 @@ fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
 
 #[test]
 fn errors_name_file_and_record() {
-    let Some(bytes) = valid(Format::CdfJson) else {
+    let Some(bytes) = valid(0) else {
         return;
     };
     let text = String::from_utf8(bytes)

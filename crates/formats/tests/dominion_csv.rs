@@ -3,7 +3,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use canvass_formats::{Format, FormatError, SourceOptions, read_path};
-use canvass_model::{CandidateKind, Card, Choice, Election};
+use canvass_model::{CandidateKind, Card, Choice, ContestKind, Election};
 use std::path::{Path, PathBuf};
 
 fn fixture() -> PathBuf {
@@ -144,4 +144,112 @@ fn missing_header_rows_are_truncated() {
     std::fs::write(&path, "Election,5.10\n,,Mayor (Vote For=1)\n").unwrap();
     let err = try_read(&path, None).unwrap_err();
     assert!(matches!(err, FormatError::Truncated { .. }), "{err}");
+}
+
+fn ranked_fixture() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/dominion_csv/ranked_export.csv"
+    ))
+}
+
+/// `(choice, rank)` per mark of `contest` on `card`.
+fn rankings(election: &Election, card: &Card, contest: &str) -> Option<Vec<(String, u32)>> {
+    let cid = election.find_contest_by_name(contest).unwrap();
+    let v = card.votes_for(cid)?;
+    Some(
+        v.marks
+            .iter()
+            .map(|m| match m.choice {
+                Choice::Candidate(c) => (
+                    election.contest(cid).candidate(c).unwrap().name.clone(),
+                    m.rank,
+                ),
+                Choice::Overvote => ("overvote".into(), m.rank),
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn ranked_header_gives_a_ranked_contest_with_its_ranks() {
+    let (election, cards) = try_read(&ranked_fixture(), None).unwrap();
+    assert_eq!(cards.len(), 6);
+    let mayor = election.contest(election.find_contest_by_name("Mayor").unwrap());
+    assert_eq!(mayor.kind, ContestKind::Ranked);
+    assert_eq!(mayor.max_ranks, Some(3));
+    assert_eq!(mayor.seats, 1);
+    // One candidate per name, whatever the number of rank columns.
+    let names: Vec<&str> = mayor.candidates.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Ada Lovelace", "Grace Hopper", "Write-in"]);
+    assert_eq!(mayor.candidates[2].kind, CandidateKind::UndeclaredWriteIn);
+    let council = election.contest(election.find_contest_by_name("Council").unwrap());
+    assert_eq!(council.kind, ContestKind::Plurality);
+    assert_eq!(council.max_ranks, None);
+}
+
+#[test]
+fn ranked_columns_give_each_mark_its_rank() {
+    let (election, cards) = try_read(&ranked_fixture(), None).unwrap();
+    let owned = |v: &[(&str, u32)]| -> Option<Vec<(String, u32)>> {
+        Some(v.iter().map(|(n, r)| (n.to_string(), *r)).collect())
+    };
+    let got = |row: usize| rankings(&election, &cards[row], "Mayor");
+    assert_eq!(
+        got(0),
+        owned(&[("Ada Lovelace", 1), ("Grace Hopper", 2), ("Write-in", 3)])
+    );
+    assert_eq!(got(1), owned(&[("Grace Hopper", 1)]));
+    // Two marks at rank 1: an overvote at that rank, both kept.
+    assert_eq!(
+        got(2),
+        owned(&[("Ada Lovelace", 1), ("Grace Hopper", 1), ("Write-in", 3)])
+    );
+    // A skipped first rank stays skipped.
+    assert_eq!(got(3), owned(&[("Grace Hopper", 2), ("Ada Lovelace", 3)]));
+    assert_eq!(got(4), owned(&[]));
+    assert_eq!(got(5), None);
+    // The vote-for-one contest beside it reads as before.
+    assert_eq!(
+        rankings(&election, &cards[0], "Council"),
+        owned(&[("Ann Wells", 1)])
+    );
+    assert_eq!(rankings(&election, &cards[3], "Council"), None);
+}
+
+#[test]
+fn formula_wrapped_cells_are_unwrapped() {
+    // `="103-2-1"`: how some counties' exports protect ids from spreadsheets.
+    let (_, cards) = try_read(&ranked_fixture(), None).unwrap();
+    let c = &cards[5];
+    assert_eq!(c.id.as_str(), "103-2-1");
+    assert_eq!(c.location.tabulator.as_deref(), Some("103"));
+    assert_eq!(c.location.position, Some(1));
+}
+
+#[test]
+fn ranked_choice_without_a_rank_names_its_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    let text = std::fs::read_to_string(ranked_fixture())
+        .unwrap()
+        .replace("Grace Hopper(2)", "Grace Hopper");
+    std::fs::write(&path, text).unwrap();
+    match try_read(&path, None).unwrap_err() {
+        FormatError::Invalid { at, message } => {
+            assert_eq!(at.record, Some(3));
+            assert_eq!(at.field.as_deref(), Some("column 12"));
+            assert!(message.contains("Grace Hopper"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+    // A rank above the header's "Number of ranks" is refused too.
+    let text = std::fs::read_to_string(ranked_fixture())
+        .unwrap()
+        .replace("Write-in(3)", "Write-in(4)");
+    std::fs::write(&path, text).unwrap();
+    assert!(matches!(
+        try_read(&path, None).unwrap_err(),
+        FormatError::Invalid { .. }
+    ));
 }

@@ -205,3 +205,88 @@ fn unknown_contest_option_is_an_error() {
     let err = try_read(&path, Some("no such contest")).unwrap_err();
     assert!(matches!(err, FormatError::UnknownContest { .. }), "{err}");
 }
+
+/// A small export with two precinct portions of one precinct and a third
+/// portion of another, with or without `PrecinctManifest.json`.
+fn precinct_export(dir: &Path, with_precincts: bool, portion_precinct_ids: [u64; 3]) {
+    let session = |record: u64, portion: u64| {
+        format!(
+            r#"{{"TabulatorId":1,"BatchId":1,"RecordId":{record},"CountingGroupId":1,"SessionType":"ScannedVote","Original":{{"PrecinctPortionId":{portion},"BallotTypeId":1,"IsCurrent":true,"Cards":[{{"Id":1,"PaperIndex":0,"Contests":[{{"Id":1,"Undervotes":0,"Overvotes":0,"OutstackConditionIds":[],"Marks":[{{"CandidateId":1,"Rank":1,"MarkDensity":100,"IsAmbiguous":false,"IsVote":true,"OutstackConditionIds":[]}}]}}],"OutstackConditionIds":[]}}]}}}}"#
+        )
+    };
+    let sessions = [session(1, 1), session(2, 2), session(3, 3)].join(",");
+    let files = [
+        (
+            "CvrExport.json",
+            format!(r#"{{"Version":"5.10.11.24","ElectionId":"Test","Sessions":[{sessions}]}}"#),
+        ),
+        (
+            "ContestManifest.json",
+            r#"{"Version":"5.10.11.24","List":[{"Description":"Mayor","Id":1,"ExternalId":"","VoteFor":1,"NumOfRanks":0}]}"#.to_owned(),
+        ),
+        (
+            "CandidateManifest.json",
+            r#"{"Version":"5.10.11.24","List":[{"Description":"Ada","Id":1,"ExternalId":"","ContestId":1,"Type":"Regular"}]}"#.to_owned(),
+        ),
+        (
+            "PrecinctPortionManifest.json",
+            format!(
+                r#"{{"Version":"5.10.11.24","List":[{{"Description":"Pct 1 Split A","Id":1,"ExternalId":"","PrecinctId":{}}},{{"Description":"Pct 1 Split B","Id":2,"ExternalId":"","PrecinctId":{}}},{{"Description":"Pct 2","Id":3,"ExternalId":"","PrecinctId":{}}}]}}"#,
+                portion_precinct_ids[0], portion_precinct_ids[1], portion_precinct_ids[2]
+            ),
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    if with_precincts {
+        std::fs::write(
+            dir.join("PrecinctManifest.json"),
+            r#"{"Version":"5.10.11.24","List":[{"Description":"Precinct 1","Id":1,"ExternalId":""},{"Description":"Precinct 2","Id":2,"ExternalId":""}]}"#,
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn precincts_come_from_the_precinct_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    precinct_export(dir.path(), true, [1, 1, 2]);
+    let (_, cards) = read(dir.path(), None);
+    let precincts: Vec<Option<&str>> = cards.iter().map(|c| c.precinct.as_deref()).collect();
+    assert_eq!(
+        precincts,
+        [Some("Precinct 1"), Some("Precinct 1"), Some("Precinct 2")]
+    );
+}
+
+#[test]
+fn without_a_precinct_manifest_cards_keep_their_portion() {
+    let dir = tempfile::tempdir().unwrap();
+    precinct_export(dir.path(), false, [1, 1, 2]);
+    let (_, cards) = read(dir.path(), None);
+    let precincts: Vec<Option<&str>> = cards.iter().map(|c| c.precinct.as_deref()).collect();
+    assert_eq!(
+        precincts,
+        [Some("Pct 1 Split A"), Some("Pct 1 Split B"), Some("Pct 2")]
+    );
+}
+
+#[test]
+fn a_portion_of_an_unknown_precinct_names_the_manifest_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    precinct_export(dir.path(), true, [1, 9, 2]);
+    match try_read(dir.path(), None).unwrap_err() {
+        FormatError::Invalid { at, message } => {
+            assert!(
+                at.file.ends_with("PrecinctPortionManifest.json"),
+                "{}",
+                at.file
+            );
+            assert_eq!(at.record, Some(2));
+            assert_eq!(at.field.as_deref(), Some("PrecinctId"));
+            assert!(message.contains("precinct 9"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+}

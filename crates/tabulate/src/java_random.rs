@@ -123,9 +123,10 @@ pub fn java_hash_set_order(items: &[String]) -> Vec<String> {
 pub fn java_hash_map_order(items: &[String]) -> Vec<String> {
     let mut capacity = 16usize;
     let mut kept: Vec<&String> = Vec::new();
+    let mut known: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut counts: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     for item in items {
-        if kept.contains(&item) {
+        if !known.insert(item.as_str()) {
             continue;
         }
         let bucket = spread_index(item, capacity);

@@ -269,10 +269,13 @@ fn invalid_configs_are_refused_with_reasons() {
             "max_ranking_enforcement_config.json",
             "at most 3",
         ),
-        // Not listed: tabulate_by_precinct_without_precincts. RCTab takes a
-        // Dominion card's precinct from PrecinctManifest.json (absent there),
-        // while canvass-formats' Dominion reader uses the precinct portion
-        // name, so every card has a precinct and the run is accepted.
+        // RCTab takes a Dominion card's precinct from PrecinctManifest.json,
+        // which this export lacks.
+        (
+            "tabulate_by_precinct_without_precincts",
+            "tabulate_by_precinct_without_precincts_config.json",
+            "PrecinctManifest.json",
+        ),
     ] {
         let path = data.join("rctab").join(case).join(file);
         match run_config(&path) {

@@ -191,9 +191,10 @@ fn build(config: &Config, tabulated: bool) -> Result<Value, RctabError> {
     // Precinct units are numbered in the iteration order of RCTab's
     // HashMap of precincts, filled in card order.
     let mut seen: Vec<String> = Vec::new();
-    for p in cards.iter().filter_map(|c| c.precinct.as_ref()) {
-        if seen.last() != Some(p) && !seen.contains(p) {
-            seen.push(p.clone());
+    let mut known: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for p in cards.iter().filter_map(|c| c.precinct.as_deref()) {
+        if known.insert(p) {
+            seen.push(p.to_owned());
         }
     }
     let precinct_order = java_hash_map_order(&seen);

@@ -149,6 +149,25 @@ pub(crate) fn load_ballots_with(
         };
         let path = config.resolve(path);
         let format = source_format(source);
+        // RCTab files Dominion cards under the precincts of
+        // PrecinctManifest.json and refuses to tabulate by precinct
+        // without it; our reader falls back to the precinct portions.
+        if slice == Some(Slice::Precinct) && format == Some(canvass_formats::Format::DominionJson) {
+            let folder = if path.is_dir() {
+                path.clone()
+            } else {
+                path.parent().map(Path::to_path_buf).unwrap_or_default()
+            };
+            if !folder.join("PrecinctManifest.json").is_file() {
+                return Err(RctabError::Invalid {
+                    path: config.path.clone(),
+                    problems: vec![format!(
+                        "tabulateByPrecinct is on, but the Dominion export {} has no PrecinctManifest.json to take precincts from",
+                        folder.display()
+                    )],
+                });
+            }
+        }
         let options = source_options(source);
         let uwi_label = opt_text(&source.undeclared_write_in_label);
         let mut election = Election::default();
