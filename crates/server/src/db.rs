@@ -13,7 +13,7 @@ pub enum Db {
     Sqlite(Store),
     /// PostgreSQL.
     #[cfg(feature = "postgres")]
-    Postgres(canvass_store::PgStore),
+    Postgres(Box<canvass_store::PgStore>),
 }
 
 macro_rules! forward {
@@ -34,7 +34,7 @@ pub enum CardImport<'a> {
     Sqlite(canvass_store::CardImport<'a>),
     /// PostgreSQL.
     #[cfg(feature = "postgres")]
-    Postgres(canvass_store::PgCardImport<'a>),
+    Postgres(Box<canvass_store::PgCardImport<'a>>),
 }
 
 impl CardImport<'_> {
@@ -51,7 +51,7 @@ impl CardImport<'_> {
         match self {
             CardImport::Sqlite(i) => i.commit(definition),
             #[cfg(feature = "postgres")]
-            CardImport::Postgres(i) => i.commit(definition),
+            CardImport::Postgres(i) => (*i).commit(definition),
         }
     }
 }
@@ -64,7 +64,7 @@ impl Db {
             #[cfg(feature = "postgres")]
             {
                 return canvass_store::PgStore::open(url)
-                    .map(Db::Postgres)
+                    .map(|s| Db::Postgres(Box::new(s)))
                     .map_err(|e| e.to_string());
             }
             #[cfg(not(feature = "postgres"))]
@@ -106,7 +106,7 @@ impl Db {
         match self {
             Db::Sqlite(s) => s.card_import(id).map(CardImport::Sqlite),
             #[cfg(feature = "postgres")]
-            Db::Postgres(s) => s.card_import(id).map(CardImport::Postgres),
+            Db::Postgres(s) => s.card_import(id).map(|i| CardImport::Postgres(Box::new(i))),
         }
     }
     /// The number of cards.
