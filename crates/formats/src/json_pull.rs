@@ -173,6 +173,10 @@ impl<'a> Cursor<'a> {
     /// The next key of the current object, or `None` after its `}`.
     #[inline]
     pub fn key(&mut self, first: &mut bool) -> Result<Option<Cow<'a, [u8]>>, PullError> {
+        if let Some(key) = self.plain_key(*first) {
+            *first = false;
+            return Ok(Some(Cow::Borrowed(key)));
+        }
         let b = self.peek()?;
         if b == b'}' {
             self.pos += 1;
@@ -195,6 +199,38 @@ impl<'a> Cursor<'a> {
         // Only now: a parse cut by the end of the bytes runs again.
         *first = false;
         Ok(Some(key))
+    }
+
+    /// The common case of [`Cursor::key`], consumed: (`,` unless `first`)
+    /// `"key":` with no whitespace, and a key of plain bytes (no escape, no
+    /// control character). `None`, with nothing consumed, for anything
+    /// else, which the general path then reads (or reports).
+    #[inline]
+    fn plain_key(&mut self, first: bool) -> Option<&'a [u8]> {
+        let buf = self.buf;
+        let mut i = self.pos;
+        if !first {
+            if buf.get(i) != Some(&b',') {
+                return None;
+            }
+            i += 1;
+        }
+        if buf.get(i) != Some(&b'"') {
+            return None;
+        }
+        let start = i + 1;
+        let mut end = start;
+        while let Some(&c) = buf.get(end) {
+            if STOP[usize::from(c)] {
+                break;
+            }
+            end += 1;
+        }
+        if buf.get(end) != Some(&b'"') || buf.get(end + 1) != Some(&b':') {
+            return None;
+        }
+        self.pos = end + 2;
+        buf.get(start..end)
     }
 
     /// Enter an array (`[`). `first` is reset for [`Cursor::element`].
