@@ -8,7 +8,13 @@
 //! the same design as Splink's blocking rules). Each pass sorts the keys of
 //! both files and joins equal runs, so a pass costs O(n log n) plus the
 //! pairs it forms. A block whose pair count exceeds a cap is skipped and
-//! counted, never silently.
+//! counted, never silently. The pairs are never held: [`Candidates`] keeps
+//! each pass's keys and blocks and generates the pairs again whenever they
+//! are needed (once to count comparison patterns for EM, once to score).
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
 
 use super::record::{Field, Record, Vocabulary, text_index};
 
@@ -121,16 +127,6 @@ impl Fnv {
     }
 }
 
-fn keys(records: &[Record], pass: Pass, vocab: &Vocabulary) -> Vec<(u64, u32)> {
-    let mut k: Vec<(u64, u32)> = records
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| Some((pass.key(r, vocab)?, u32::try_from(i).ok()?)))
-        .collect();
-    k.sort_unstable();
-    k
-}
-
 /// Pack a pair of record indexes.
 pub fn pack(a: u32, b: u32) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
@@ -141,96 +137,332 @@ pub fn unpack(p: u64) -> (u32, u32) {
     ((p >> 32) as u32, (p & 0xFFFF_FFFF) as u32)
 }
 
-/// Candidate pairs between two files (index in `a`, index in `b`), sorted
-/// and distinct.
-pub fn link_pairs(
-    a: &[Record],
-    b: &[Record],
-    vocab: &Vocabulary,
-    passes: &[Pass],
-    cap: u64,
-) -> (Vec<u64>, Vec<PassStats>) {
-    let mut pairs = Vec::new();
-    let mut stats = Vec::new();
-    for &pass in passes {
-        let ka = keys(a, pass, vocab);
-        let kb = keys(b, pass, vocab);
-        let mut st = PassStats {
-            pass: pass.name(),
-            pairs: 0,
-            skipped_blocks: 0,
-            skipped_pairs: 0,
+/// One pass's keys and kept blocks.
+#[derive(Debug)]
+struct PassBlocks {
+    /// Each record's key in the first file (`None` when a part is missing).
+    keys_a: Vec<Option<u64>>,
+    /// The same for the second file (empty within one file).
+    keys_b: Vec<Option<u64>>,
+    /// Keys of the blocks skipped for exceeding the cap.
+    skipped: HashSet<u64>,
+    /// Record indexes of the first file, ordered by key then index.
+    order_a: Vec<u32>,
+    /// The same for the second file (empty within one file).
+    order_b: Vec<u32>,
+    /// Kept blocks: ranges into `order_a` and `order_b` (within one file
+    /// both ranges are the same, into `order_a`).
+    blocks: Vec<[u32; 4]>,
+}
+
+impl PassBlocks {
+    /// Whether this pass forms the pair (x in the first file, y in the
+    /// second, or both in the one file).
+    fn forms(&self, x: u32, y: u32) -> bool {
+        let kb = if self.keys_b.is_empty() {
+            &self.keys_a
+        } else {
+            &self.keys_b
         };
-        let (mut i, mut j) = (0, 0);
-        while let (Some(&(x, _)), Some(&(y, _))) = (ka.get(i), kb.get(j)) {
-            if x < y {
-                i += 1;
-            } else if y < x {
-                j += 1;
-            } else {
+        match (self.keys_a.get(x as usize), kb.get(y as usize)) {
+            (Some(Some(k)), Some(Some(l))) => k == l && !self.skipped.contains(k),
+            _ => false,
+        }
+    }
+}
+
+/// The candidate pairs of a linkage, generated pass by pass rather than
+/// held: memory grows with the records (a key and an index per record and
+/// pass), not with the pairs, so files whose candidate pairs would not fit
+/// in memory can still be linked. A pair formed by several passes is
+/// counted once, by the first pass that forms it: when pass k forms a
+/// pair, it is skipped if an earlier pass's keys for the two records also
+/// agree (and that pass kept their block).
+#[derive(Debug)]
+pub struct Candidates {
+    passes: Vec<PassBlocks>,
+    stats: Vec<PassStats>,
+    same_file: bool,
+}
+
+fn record_keys(records: &[Record], pass: Pass, vocab: &Vocabulary) -> Vec<Option<u64>> {
+    records.par_iter().map(|r| pass.key(r, vocab)).collect()
+}
+
+fn sorted(keys: &[Option<u64>]) -> Vec<(u64, u32)> {
+    let mut k: Vec<(u64, u32)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| Some(((*k)?, u32::try_from(i).ok()?)))
+        .collect();
+    k.par_sort_unstable();
+    k
+}
+
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+impl Candidates {
+    /// Candidate pairs between two files (index in `a`, index in `b`).
+    pub fn link(
+        a: &[Record],
+        b: &[Record],
+        vocab: &Vocabulary,
+        passes: &[Pass],
+        cap: u64,
+    ) -> Candidates {
+        let mut out = Vec::new();
+        let mut stats = Vec::new();
+        for &pass in passes {
+            let keys_a = record_keys(a, pass, vocab);
+            let keys_b = record_keys(b, pass, vocab);
+            let ka = sorted(&keys_a);
+            let kb = sorted(&keys_b);
+            let mut st = PassStats {
+                pass: pass.name(),
+                pairs: 0,
+                skipped_blocks: 0,
+                skipped_pairs: 0,
+            };
+            let mut skipped = HashSet::new();
+            let mut blocks = Vec::new();
+            let (mut i, mut j) = (0, 0);
+            while let (Some(&(x, _)), Some(&(y, _))) = (ka.get(i), kb.get(j)) {
+                if x < y {
+                    i += 1;
+                } else if y < x {
+                    j += 1;
+                } else {
+                    let ie = i + ka[i..].iter().take_while(|(k, _)| *k == x).count();
+                    let je = j + kb[j..].iter().take_while(|(k, _)| *k == x).count();
+                    let n = ((ie - i) * (je - j)) as u64;
+                    if n > cap {
+                        st.skipped_blocks += 1;
+                        st.skipped_pairs += n;
+                        skipped.insert(x);
+                    } else {
+                        blocks.push([index(i), index(ie), index(j), index(je)]);
+                        st.pairs += n;
+                    }
+                    i = ie;
+                    j = je;
+                }
+            }
+            stats.push(st);
+            out.push(PassBlocks {
+                keys_a,
+                keys_b,
+                skipped,
+                order_a: ka.into_iter().map(|(_, r)| r).collect(),
+                order_b: kb.into_iter().map(|(_, r)| r).collect(),
+                blocks,
+            });
+        }
+        Candidates {
+            passes: out,
+            stats,
+            same_file: false,
+        }
+    }
+
+    /// Candidate pairs within one file (i < j).
+    pub fn dedupe(a: &[Record], vocab: &Vocabulary, passes: &[Pass], cap: u64) -> Candidates {
+        let mut out = Vec::new();
+        let mut stats = Vec::new();
+        for &pass in passes {
+            let keys_a = record_keys(a, pass, vocab);
+            let ka = sorted(&keys_a);
+            let mut st = PassStats {
+                pass: pass.name(),
+                pairs: 0,
+                skipped_blocks: 0,
+                skipped_pairs: 0,
+            };
+            let mut skipped = HashSet::new();
+            let mut blocks = Vec::new();
+            let mut i = 0;
+            while let Some(&(x, _)) = ka.get(i) {
                 let ie = i + ka[i..].iter().take_while(|(k, _)| *k == x).count();
-                let je = j + kb[j..].iter().take_while(|(k, _)| *k == x).count();
-                let n = ((ie - i) * (je - j)) as u64;
+                let m = (ie - i) as u64;
+                let n = m * m.saturating_sub(1) / 2;
                 if n > cap {
                     st.skipped_blocks += 1;
                     st.skipped_pairs += n;
-                } else {
-                    for &(_, ra) in &ka[i..ie] {
-                        for &(_, rb) in &kb[j..je] {
-                            pairs.push(pack(ra, rb));
-                        }
-                    }
+                    skipped.insert(x);
+                } else if n > 0 {
+                    blocks.push([index(i), index(ie), index(i), index(ie)]);
                     st.pairs += n;
                 }
                 i = ie;
-                j = je;
             }
+            stats.push(st);
+            out.push(PassBlocks {
+                keys_a,
+                keys_b: Vec::new(),
+                skipped,
+                order_a: ka.into_iter().map(|(_, r)| r).collect(),
+                order_b: Vec::new(),
+                blocks,
+            });
         }
-        stats.push(st);
+        Candidates {
+            passes: out,
+            stats,
+            same_file: true,
+        }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    (pairs, stats)
+
+    /// What each pass did.
+    pub fn stats(&self) -> &[PassStats] {
+        &self.stats
+    }
+
+    /// Whether some pass forms the pair (within one file, in either order).
+    pub fn contains(&self, x: u32, y: u32) -> bool {
+        self.passes.iter().any(|p| p.forms(x, y))
+    }
+
+    /// Fold every distinct candidate pair into a value, in parallel:
+    /// `fold(acc, x, y)` once per pair (within one file with x < y), and
+    /// partial results combined by `reduce`. The pairs come in no set
+    /// order, so `reduce` must not depend on it (counts, or a list sorted
+    /// afterwards).
+    pub fn fold<T, I, F, R>(&self, identity: I, fold: F, reduce: R) -> T
+    where
+        T: Send,
+        I: Fn() -> T + Sync + Send,
+        F: Fn(T, u32, u32) -> T + Sync + Send,
+        R: Fn(T, T) -> T + Sync + Send,
+    {
+        let mut total = identity();
+        for (k, pass) in self.passes.iter().enumerate() {
+            let earlier = self.passes.get(..k).unwrap_or(&[]);
+            let first = |x: u32, y: u32| !earlier.iter().any(|p| p.forms(x, y));
+            let part = pass
+                .blocks
+                .par_iter()
+                .fold(&identity, |mut acc, &[i, ie, j, je]| {
+                    let ra = pass.order_a.get(i as usize..ie as usize).unwrap_or(&[]);
+                    if self.same_file {
+                        for (s, &x) in ra.iter().enumerate() {
+                            for &y in ra.get(s + 1..).unwrap_or(&[]) {
+                                let (x, y) = (x.min(y), x.max(y));
+                                if first(x, y) {
+                                    acc = fold(acc, x, y);
+                                }
+                            }
+                        }
+                    } else {
+                        let rb = pass.order_b.get(j as usize..je as usize).unwrap_or(&[]);
+                        for &x in ra {
+                            for &y in rb {
+                                if first(x, y) {
+                                    acc = fold(acc, x, y);
+                                }
+                            }
+                        }
+                    }
+                    acc
+                })
+                .reduce(&identity, &reduce);
+            total = reduce(total, part);
+        }
+        total
+    }
 }
 
-/// Candidate pairs within one file (i < j), sorted and distinct.
-pub fn dedupe_pairs(
-    a: &[Record],
-    vocab: &Vocabulary,
-    passes: &[Pass],
-    cap: u64,
-) -> (Vec<u64>, Vec<PassStats>) {
-    let mut pairs = Vec::new();
-    let mut stats = Vec::new();
-    for &pass in passes {
-        let ka = keys(a, pass, vocab);
-        let mut st = PassStats {
-            pass: pass.name(),
-            pairs: 0,
-            skipped_blocks: 0,
-            skipped_pairs: 0,
-        };
-        let mut i = 0;
-        while let Some(&(x, _)) = ka.get(i) {
-            let ie = i + ka[i..].iter().take_while(|(k, _)| *k == x).count();
-            let m = (ie - i) as u64;
-            let n = m * m.saturating_sub(1) / 2;
-            if n > cap {
-                st.skipped_blocks += 1;
-                st.skipped_pairs += n;
-            } else {
-                for (s, &(_, r1)) in ka[i..ie].iter().enumerate() {
-                    for &(_, r2) in &ka[i + s + 1..ie] {
-                        pairs.push(pack(r1.min(r2), r1.max(r2)));
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linkage::mock::{Config, generate};
+    use crate::linkage::record::{FieldMap, Records, read_csv_from};
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn mock(voters: usize, deaths: usize) -> (Records, Records, Vocabulary) {
+        let m = generate(&Config {
+            voters,
+            deaths,
+            other_state: 10,
+            seed: 7,
+        });
+        let (mut v, mut d) = (Vec::new(), Vec::new());
+        m.write_voters(&mut v).unwrap();
+        m.write_deaths(&mut d).unwrap();
+        let mut vocab = Vocabulary::new();
+        let map = FieldMap::parse("").unwrap();
+        let a =
+            read_csv_from(Path::new("v.csv"), &v[..], &map, Field::VotedOn, &mut vocab).unwrap();
+        let b = read_csv_from(Path::new("d.csv"), &d[..], &map, Field::DiedOn, &mut vocab).unwrap();
+        (a, b, vocab)
+    }
+
+    fn collect(c: &Candidates) -> Vec<u64> {
+        let mut v = c.fold(
+            Vec::new,
+            |mut v, x, y| {
+                v.push(pack(x, y));
+                v
+            },
+            |mut v, w| {
+                v.extend(w);
+                v
+            },
+        );
+        v.sort_unstable();
+        v
+    }
+
+    /// The streamed pairs are exactly the union of the passes, each once,
+    /// and `contains` agrees with it on every pair (a cap small enough to
+    /// skip some blocks, so skipped blocks are excluded too).
+    #[test]
+    fn streamed_pairs_are_the_union_of_the_passes_each_once() {
+        let (a, b, vocab) = mock(1_500, 300);
+        for cap in [u64::MAX, 1] {
+            let c = Candidates::link(&a.records, &b.records, &vocab, &Pass::DEFAULT, cap);
+            let got = collect(&c);
+            let distinct: BTreeSet<u64> = got.iter().copied().collect();
+            assert_eq!(distinct.len(), got.len(), "a pair came twice");
+            let mut expect = BTreeSet::new();
+            for x in 0..a.len() as u32 {
+                for y in 0..b.len() as u32 {
+                    if c.contains(x, y) {
+                        expect.insert(pack(x, y));
                     }
                 }
-                st.pairs += n;
             }
-            i = ie;
+            assert_eq!(distinct, expect);
+            assert!(!expect.is_empty());
+            let formed: u64 = c.stats().iter().map(|s| s.pairs).sum();
+            assert!(formed >= got.len() as u64);
+            // Within one file: i < j, each pair once.
+            let d = Candidates::dedupe(&a.records, &vocab, &Pass::DEFAULT, cap);
+            let got = collect(&d);
+            let distinct: BTreeSet<u64> = got.iter().copied().collect();
+            assert_eq!(distinct.len(), got.len());
+            let mut expect = BTreeSet::new();
+            for x in 0..a.len() as u32 {
+                for y in x + 1..a.len() as u32 {
+                    if d.contains(x, y) {
+                        expect.insert(pack(x, y));
+                    }
+                }
+            }
+            assert_eq!(distinct, expect);
+            assert!(!expect.is_empty());
+            if cap == 1 {
+                assert!(
+                    d.stats()
+                        .iter()
+                        .chain(c.stats())
+                        .any(|s| s.skipped_blocks > 0),
+                    "{:?} {:?}",
+                    c.stats(),
+                    d.stats()
+                );
+            }
         }
-        stats.push(st);
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    (pairs, stats)
 }

@@ -29,9 +29,11 @@ pub mod jaro;
 pub mod mock;
 pub mod record;
 
+use std::collections::{BTreeMap, HashMap};
+
 use rayon::prelude::*;
 
-use blocking::{Pass, PassStats, unpack};
+use blocking::{Candidates, Pass, PassStats};
 use compare::{K, MISSING, Pattern, TF_FIELDS, level};
 use em::Model;
 use record::{Records, Vocabulary, text_index};
@@ -124,7 +126,7 @@ impl Linkage {
 /// Link two files: every pair (record of `a`, record of `b`) that is likely
 /// the same person.
 pub fn link(a: &Records, b: &Records, vocab: &Vocabulary, opts: &Options) -> Linkage {
-    let (pairs, blocking) = blocking::link_pairs(
+    let candidates = Candidates::link(
         &a.records,
         &b.records,
         vocab,
@@ -132,31 +134,28 @@ pub fn link(a: &Records, b: &Records, vocab: &Vocabulary, opts: &Options) -> Lin
         opts.max_block_pairs,
     );
     let tf = TermFrequency::new(&[a, b]);
-    score(pairs, blocking, a, b, false, vocab, &tf, opts)
+    score(&candidates, a, b, false, vocab, &tf, opts)
 }
 
 /// Find pairs of records within one file that are likely the same person.
 /// Records with the same `id` are not paired.
 pub fn dedupe(a: &Records, vocab: &Vocabulary, opts: &Options) -> Linkage {
-    let (mut pairs, blocking) =
-        blocking::dedupe_pairs(&a.records, vocab, &opts.passes, opts.max_block_pairs);
-    pairs.retain(|&p| {
-        let (x, y) = unpack(p);
-        a.ids.get(x as usize) != a.ids.get(y as usize)
-    });
+    let candidates = Candidates::dedupe(&a.records, vocab, &opts.passes, opts.max_block_pairs);
     let tf = TermFrequency::new(&[a]);
-    score(pairs, blocking, a, a, true, vocab, &tf, opts)
+    score(&candidates, a, a, true, vocab, &tf, opts)
 }
 
 /// Pattern counts of `n` random pairs that blocking did not form
 /// (distinct records, and distinct ids when `same_file`), and how many
-/// pairs in all blocking did not form. Deterministic: the pairs come from a
-/// fixed-seed SplitMix64 (Steele, Lea & Flood 2014).
+/// pairs in all blocking did not form (it formed `blocked`).
+/// Deterministic: the pairs come from a fixed-seed SplitMix64 (Steele, Lea
+/// & Flood 2014).
 fn random_patterns(
     a: &Records,
     b: &Records,
     same_file: bool,
-    blocked: &[u64],
+    candidates: &Candidates,
+    blocked: u64,
     vocab: &Vocabulary,
     n: usize,
 ) -> (Vec<Pattern>, f64) {
@@ -166,7 +165,7 @@ fn random_patterns(
     } else {
         na as f64 * nb as f64
     };
-    let rest = (all - blocked.len() as f64).max(0.0);
+    let rest = (all - blocked as f64).max(0.0);
     if na == 0 || nb == 0 || rest == 0.0 {
         return (Vec::new(), rest);
     }
@@ -180,18 +179,13 @@ fn random_patterns(
     };
     let draws: Vec<(u32, u32)> = (0..n)
         .map(|_| ((next() % na) as u32, (next() % nb) as u32))
-        .filter(|&(x, y)| {
-            let key = if same_file {
-                blocking::pack(x.min(y), x.max(y))
-            } else {
-                blocking::pack(x, y)
-            };
-            blocked.binary_search(&key).is_err()
-                && (!same_file || (x != y && a.ids.get(x as usize) != a.ids.get(y as usize)))
-        })
         .collect();
     let patterns = draws
         .par_iter()
+        .filter(|&&(x, y)| {
+            !candidates.contains(x, y)
+                && (!same_file || (x != y && a.ids.get(x as usize) != a.ids.get(y as usize)))
+        })
         .map(
             |&(x, y)| match (a.records.get(x as usize), b.records.get(y as usize)) {
                 (Some(ra), Some(rb)) => compare::compare(ra, rb, vocab),
@@ -202,10 +196,47 @@ fn random_patterns(
     (patterns, rest)
 }
 
+/// The EM input: each distinct pattern with its weight, sorted by
+/// pattern. A candidate pair weighs 1, a sampled pair `sample_weight`;
+/// within a pattern the weights are added smallest first, one by one, so
+/// the sums are the same bits whatever order the pairs came in.
+fn weighted_counts(
+    blocked: &HashMap<Pattern, u64>,
+    sampled: &[Pattern],
+    sample_weight: f64,
+) -> Vec<(Pattern, f64)> {
+    let mut drawn: BTreeMap<Pattern, u64> = BTreeMap::new();
+    for &p in sampled {
+        *drawn.entry(p).or_insert(0) += 1;
+    }
+    let mut all: BTreeMap<Pattern, (u64, u64)> = BTreeMap::new();
+    for (&p, &n) in blocked {
+        all.entry(p).or_insert((0, 0)).0 += n;
+    }
+    for (p, s) in drawn {
+        all.entry(p).or_insert((0, 0)).1 += s;
+    }
+    all.into_iter()
+        .map(|(p, (n, s))| {
+            let (first, nf, second, ns) = if sample_weight < 1.0 {
+                (sample_weight, s, 1.0, n)
+            } else {
+                (1.0, n, sample_weight, s)
+            };
+            let mut sum: Option<f64> = None;
+            for (w, count) in [(first, nf), (second, ns)] {
+                for _ in 0..count {
+                    sum = Some(sum.map_or(w, |t| t + w));
+                }
+            }
+            (p, sum.unwrap_or(0.0))
+        })
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn score(
-    pairs: Vec<u64>,
-    blocking: Vec<PassStats>,
+    candidates: &Candidates,
     a: &Records,
     b: &Records,
     same_file: bool,
@@ -213,67 +244,98 @@ fn score(
     tf: &TermFrequency,
     opts: &Options,
 ) -> Linkage {
-    let patterns: Vec<Pattern> = pairs
-        .par_iter()
-        .map(|&p| {
-            let (x, y) = unpack(p);
-            match (a.records.get(x as usize), b.records.get(y as usize)) {
-                (Some(ra), Some(rb)) => compare::compare(ra, rb, vocab),
-                _ => Pattern::MAX,
+    // Within one file, records sharing an id are not paired.
+    let keep = |x: u32, y: u32| !same_file || a.ids.get(x as usize) != a.ids.get(y as usize);
+    let pattern = |x: u32, y: u32| match (a.records.get(x as usize), b.records.get(y as usize)) {
+        (Some(ra), Some(rb)) => compare::compare(ra, rb, vocab),
+        _ => Pattern::MAX,
+    };
+    // First sweep: count the comparison patterns of the candidate pairs.
+    let blocked: HashMap<Pattern, u64> = candidates.fold(
+        HashMap::new,
+        |mut m, x, y| {
+            if keep(x, y) {
+                *m.entry(pattern(x, y)).or_insert(0) += 1;
             }
-        })
-        .collect();
-    let (sampled, rest) = random_patterns(a, b, same_file, &pairs, vocab, opts.random_pairs);
+            m
+        },
+        |mut m, other| {
+            if m.len() < other.len() {
+                return merge_counts(other, m);
+            }
+            m = merge_counts(m, other);
+            m
+        },
+    );
+    let n_blocked: u64 = blocked.values().sum();
+    let (sampled, rest) = random_patterns(
+        a,
+        b,
+        same_file,
+        candidates,
+        n_blocked,
+        vocab,
+        opts.random_pairs,
+    );
     let sample_weight = if sampled.is_empty() {
         0.0
     } else {
         rest / sampled.len() as f64
     };
-    let mut weighted: Vec<(Pattern, f64)> = patterns
-        .iter()
-        .map(|&p| (p, 1.0))
-        .chain(sampled.iter().map(|&p| (p, sample_weight)))
-        .collect();
-    weighted.par_sort_unstable_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
-    let mut counts: Vec<(Pattern, f64)> = Vec::new();
-    for (p, w) in weighted {
-        match counts.last_mut() {
-            Some((q, n)) if *q == p => *n += w,
-            _ => counts.push((p, w)),
-        }
-    }
+    let counts = weighted_counts(&blocked, &sampled, sample_weight);
     // Start λ at one match per record of the smaller file.
-    let all = patterns.len() as f64 + rest;
+    let all = n_blocked as f64 + rest;
     let lambda0 = (a.len().min(b.len()) as f64 / all.max(1.0)).min(0.1);
     let model = em::fit(&counts, lambda0, opts.em_max_iter, opts.em_tolerance);
     let threshold_logit = logit(opts.threshold);
-    let mut scored: Vec<Scored> = pairs
-        .par_iter()
-        .zip(patterns.par_iter())
-        .filter_map(|(&p, &pattern)| {
-            let (x, y) = unpack(p);
+    // Second sweep: score the pairs again, keep those at the threshold.
+    let mut scored: Vec<Scored> = candidates.fold(
+        Vec::new,
+        |mut v, x, y| {
+            if !keep(x, y) {
+                return v;
+            }
+            let pattern = pattern(x, y);
             let mut lo = model.log_odds(pattern);
             if let (true, Some(r)) = (opts.term_frequency, a.records.get(x as usize)) {
                 lo += tf.adjustment(pattern, r);
             }
-            (lo >= threshold_logit).then(|| Scored {
-                a: x,
-                b: y,
-                probability: em::sigmoid(lo),
-                pattern,
-            })
-        })
-        .collect();
+            if lo >= threshold_logit {
+                v.push(Scored {
+                    a: x,
+                    b: y,
+                    probability: em::sigmoid(lo),
+                    pattern,
+                });
+            }
+            v
+        },
+        |mut v, w| {
+            v.extend(w);
+            v
+        },
+    );
+    scored.par_sort_unstable_by(|x, y| x.a.cmp(&y.a).then(x.b.cmp(&y.b)));
     if opts.one_to_one {
         scored = one_to_one(scored);
     }
     Linkage {
         pairs: scored,
         model,
-        blocking,
-        candidate_pairs: pairs.len() as u64,
+        blocking: candidates.stats().to_vec(),
+        candidate_pairs: n_blocked,
         distinct_patterns: counts.len(),
     }
+}
+
+fn merge_counts(
+    mut into: HashMap<Pattern, u64>,
+    from: HashMap<Pattern, u64>,
+) -> HashMap<Pattern, u64> {
+    for (p, n) in from {
+        *into.entry(p).or_insert(0) += n;
+    }
+    into
 }
 
 fn logit(p: f64) -> f64 {
