@@ -1019,7 +1019,155 @@ def check_samples(rec, events, rep):
         rounds += 1
     if not bad:
         rep.ok(f"sample: {rounds} rounds' draws ({len(drawn)} cards) recomputed from the seed match sample.csv and retrieval.csv")
-    rep.note("round sizes (the risk function's sample-size rule), discrepancies and risks are not recomputed by this verifier")
+    rep.note("round sizes (the risk function's sample-size rule) are not recomputed by this verifier")
+
+
+# ---------------------------------------------------------------- discrepancies and risk (AUDIT.md, *Method*)
+
+GAMMA = 1.03905
+
+
+def _cell_votes(cell, contest):
+    """The votes of a selection cell (AUDIT.md, *Selection cells*) for a
+    plurality contest: None when the contest is not on the card, "not found",
+    else a list of candidate indexes (empty for blank or an overvote)."""
+    cell = cell.strip()
+    if cell == "":
+        return None
+    if cell.lower() == "not found":
+        return "not found"
+    if cell.lower() in ("blank", "overvote"):
+        return []
+    cands = contest["candidates"]
+    out = []
+    for part in cell.split(";"):
+        nm = part.strip()
+        if nm.lower() == "write-in":
+            out.append(contest["write_in"])
+            continue
+        if nm in cands:
+            out.append(cands.index(nm))
+            continue
+        folded = [k for k, c in enumerate(cands) if c.lower() == nm.lower()]
+        if len(folded) != 1:
+            raise ValueError(f"{nm!r} is not a candidate")
+        out.append(folded[0])
+    limit = contest.get("vote_limit")
+    if limit is not None and len(set(out)) > limit:
+        return []
+    return sorted(set(out))
+
+
+def check_risks(rec, rep):
+    """RECORD.md check 6 at its end, plurality contests with kaplan-markov:
+    each card's discrepancy from cards.csv (CVR) and mvrs.csv (paper), the
+    counts and the risk in status.json."""
+    try:
+        with open(os.path.join(rec, "audit.json"), encoding="utf-8") as f:
+            audit = parse_json(f.read())
+        with open(os.path.join(rec, "status.json"), encoding="utf-8") as f:
+            status = parse_json(f.read())
+        with open(os.path.join(rec, "seed.json"), encoding="utf-8") as f:
+            seed = parse_json(f.read())["seed"]
+        cards = read_csv(os.path.join(rec, "cards.csv"))
+        mvrs = read_csv(os.path.join(rec, "mvrs.csv"))
+    except (OSError, ValueError, KeyError) as e:
+        rep.fail("audit.json / status.json / cards.csv / mvrs.csv", "the file", f"cannot be read: {e}")
+        return
+    if audit.get("method") != "comparison" or audit.get("risk_function", "kaplan-markov") != "kaplan-markov":
+        rep.note("risks: only kaplan-markov comparison audits are recomputed by this verifier")
+        return
+    key = lambda r: (r.get("tabulator", ""), r["batch"], r["position"])
+    paper = {key(r): r for r in mvrs}
+    tickets = [first_fraction(seed, str((c["batch"], int(c["position"])))) for c in cards]
+    order = sorted(range(len(cards)), key=lambda i: (tickets[i], i))
+    st_by_name = {c["contest"]: c for c in status.get("contests", [])}
+    for contest in audit.get("contests", []):
+        name = contest["name"]
+        if (contest.get("rule") or {}).get("kind") != "plurality":
+            rep.note(f"risks: {name}: {(contest.get('rule') or {}).get('kind')} contest not recomputed")
+            continue
+        st = st_by_name.get(name)
+        if st is None:
+            rep.fail("status.json", f"contest {name!r}", "missing")
+            continue
+        if st.get("state") not in ("confirmed", "in_progress", "next_round"):
+            rep.note(f"risks: {name}: state {st.get('state')} not recomputed")
+            continue
+        reported = contest["reported"]
+        winners = contest["winners"]
+        losers = [k for k in range(len(reported)) if k not in winners]
+        pairs = [(w, l) for w in winners for l in losers]
+        margins = {(w, l): reported[w] - reported[l] for (w, l) in pairs}
+        v_min = min(margins.values())
+        n = contest["universe"]
+        u = 2 * GAMMA / (v_min / n)
+        universe = [i for i in order if cards[i].get("phantom") == "yes" or cards[i].get(name, "") != ""]
+        sample = universe[: st.get("sample_size", 0)]
+        counts = dict.fromkeys(
+            ["two_vote_over", "one_vote_over", "one_vote_under", "two_vote_under", "zero_weight", "not_found", "phantoms"], 0
+        )
+        risk = 1.0
+        recorded = 0
+        try:
+            for i in sample:
+                c = cards[i]
+                pr = paper.get(key(c))
+                if pr is None:
+                    break
+                recorded += 1
+                phantom = c.get("phantom") == "yes"
+                if phantom:
+                    counts["phantoms"] += 1
+                cvr = [] if phantom else (_cell_votes(c.get(name, ""), contest) or [])
+                cvr_on = phantom or c.get(name, "") != ""
+                pv = _cell_votes(pr.get(name, ""), contest)
+                if pv == "not found":
+                    counts["not_found"] += 1
+                if pv == "not found" or (pv is None and cvr_on):
+                    pv_votes = losers  # the worst case: a vote for every loser
+                else:
+                    pv_votes = pv or []
+                overs = {
+                    p: ((p[0] in cvr) - (p[1] in cvr)) - ((p[0] in pv_votes) - (p[1] in pv_votes)) for p in pairs
+                }
+                top = max(overs.values())
+                low = min(overs.values())
+                if pv != "not found":
+                    if top >= 2:
+                        counts["two_vote_over"] += 1
+                    elif top == 1:
+                        counts["one_vote_over"] += 1
+                    elif low <= -2:
+                        counts["two_vote_under"] += 1
+                    elif low == -1:
+                        counts["one_vote_under"] += 1
+                    elif sorted(cvr) != sorted(pv_votes) or (pv is None) != (not cvr_on):
+                        counts["zero_weight"] += 1
+                e = max(0.0, max(overs[p] / margins[p] for p in pairs))
+                risk *= (1 - 1 / u) / (1 - e * v_min / (2 * GAMMA))
+        except ValueError as err:
+            rep.fail("cards.csv / mvrs.csv", f"contest {name!r}", str(err))
+            continue
+        good = True
+        if recorded != st.get("recorded"):
+            rep.fail("status.json", f"contest {name!r}, field recorded", f"{st.get('recorded')} but mvrs.csv gives {recorded}")
+            good = False
+        got = st.get("discrepancies", {})
+        if any(got.get(k) != v for k, v in counts.items()):
+            rep.fail("status.json", f"contest {name!r}, field discrepancies", f"{got} but cards.csv and mvrs.csv give {counts}")
+            good = False
+        risk = min(risk, 1.0)
+        logged = float(st.get("risk"))
+        if abs(logged - risk) > 1e-9 * max(1.0, abs(risk)):
+            rep.fail("status.json", f"contest {name!r}, field risk", f"{st.get('risk')} but the discrepancies give {risk!r}")
+            good = False
+        confirmed = risk <= audit["risk_limit"]
+        if confirmed != (st.get("state") == "confirmed"):
+            rep.fail("status.json", f"contest {name!r}, field state", f"{st.get('state')} but the risk {risk!r} and limit {audit['risk_limit']}")
+            good = False
+        if good:
+            rep.ok(f"risk: {name}: {recorded} cards, {counts}, Kaplan-Markov risk {risk!r} (status.json {st.get('risk')}): {st.get('state')}")
 
 
 def verify(rec, key_arg):
@@ -1043,6 +1191,8 @@ def verify(rec, key_arg):
                 check_inclusion(rec, events, cards, hashes, commitment, rep)
                 tabulate(rec, cards, election, rep)
             check_samples(rec, events, rep)
+            if "leaf_encoding" in commitment:
+                check_risks(rec, rep)
         else:
             rep.note("not a ballot-comparison commitment (no leaf_encoding): commitment not rebuilt")
     if rep.failures:
