@@ -16,8 +16,8 @@ PASS or FAIL; exit status 0 on PASS, 1 on any failure, 2 on bad usage.
 import base64
 import csv
 import hashlib
-import io
 import json
+import math
 import os
 import re
 import sys
@@ -1107,7 +1107,8 @@ def check_risks(rec, rep):
         counts = dict.fromkeys(
             ["two_vote_over", "one_vote_over", "one_vote_under", "two_vote_under", "zero_weight", "not_found", "phantoms"], 0
         )
-        risk = 1.0
+        ln_p = 0.0
+        degenerate = False
         recorded = 0
         try:
             for i in sample:
@@ -1144,8 +1145,12 @@ def check_risks(rec, rep):
                         counts["one_vote_under"] += 1
                     elif sorted(cvr) != sorted(pv_votes) or (pv is None) != (not cvr_on):
                         counts["zero_weight"] += 1
-                e = max(0.0, max(overs[p] / margins[p] for p in pairs))
-                risk *= (1 - 1 / u) / (1 - e * v_min / (2 * GAMMA))
+                e = max(0.0, max(overs[p] / margins[p] if margins[p] else math.inf for p in pairs))
+                term = (1.0 - 1.0 / u) / (1.0 - e / (2.0 * GAMMA / v_min))
+                if math.isnan(term) or term <= 0.0 or math.isinf(term):
+                    degenerate = True
+                else:
+                    ln_p += math.log(term)
         except ValueError as err:
             rep.fail("cards.csv / mvrs.csv", f"contest {name!r}", str(err))
             continue
@@ -1157,9 +1162,9 @@ def check_risks(rec, rep):
         if any(got.get(k) != v for k, v in counts.items()):
             rep.fail("status.json", f"contest {name!r}, field discrepancies", f"{got} but cards.csv and mvrs.csv give {counts}")
             good = False
-        risk = min(risk, 1.0)
+        risk = 1.0 if degenerate else min(math.exp(ln_p), 1.0)
         logged = float(st.get("risk"))
-        if abs(logged - risk) > 1e-9 * max(1.0, abs(risk)):
+        if logged != risk:
             rep.fail("status.json", f"contest {name!r}, field risk", f"{st.get('risk')} but the discrepancies give {risk!r}")
             good = False
         confirmed = risk <= audit["risk_limit"]
