@@ -1175,6 +1175,29 @@ def check_risks(rec, rep):
             rep.ok(f"risk: {name}: {recorded} cards, {counts}, Kaplan-Markov risk {risk!r} (status.json {st.get('risk')}): {st.get('state')}")
 
 
+def check_batch_commitment(rec, commitment, rep):
+    """RECORD.md, *Batch-comparison records*, check 4: the root over the data
+    lines of batch-tallies.csv (each without its line end; not the header)."""
+    with open(os.path.join(rec, "commitment.json"), "rb") as f:
+        if f.read() != jcs(commitment).encode("utf-8"):
+            rep.fail("commitment.json", "the file", "is not the canonical JSON of the commitment event's payload")
+    with open(os.path.join(rec, "batch-tallies.csv"), "rb") as f:
+        data = f.read()
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    lines = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines[1:]]
+    root = mth_of_hashes([leaf_hash(ln) for ln in lines]).hex()
+    if len(lines) != commitment.get("lines") or root != commitment.get("root"):
+        rep.fail(
+            "batch-tallies.csv",
+            "the file",
+            f"{len(lines)} lines with root {root}; the commitment says {commitment.get('lines')} lines, root {commitment.get('root')}",
+        )
+        return
+    rep.ok(f"commitment: {len(lines)} lines of batch-tallies.csv give the committed root {root}")
+
+
 def verify(rec, key_arg):
     rep = Report()
     try:
@@ -1196,10 +1219,12 @@ def verify(rec, key_arg):
                 check_inclusion(rec, events, cards, hashes, commitment, rep)
                 tabulate(rec, cards, election, rep)
             check_samples(rec, events, rep)
-            if "leaf_encoding" in commitment:
-                check_risks(rec, rep)
+            check_risks(rec, rep)
+        elif commitment.get("kind") == "batch-tallies":
+            check_batch_commitment(rec, commitment, rep)
+            rep.note("batch comparison: tallies, PPEB draws and MACRO risks are not recomputed by this verifier")
         else:
-            rep.note("not a ballot-comparison commitment (no leaf_encoding): commitment not rebuilt")
+            rep.note("unknown commitment kind: commitment not rebuilt")
     if rep.failures:
         print(f"FAIL ({rep.failures} failures)")
         return 1
@@ -1220,7 +1245,13 @@ def main(argv):
     if len(args) != 1 or not os.path.isdir(args[0]):
         print("usage: verify_record.py RECORD_DIR [--key KEY]", file=sys.stderr)
         return 2
-    return verify(args[0], key)
+    try:
+        return verify(args[0], key)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+        # Untrusted input: a malformed record is a failure, never a crash.
+        print(f"FAIL  {args[0]}, the record: malformed or missing data ({type(e).__name__}: {e})")
+        print("FAIL")
+        return 1
 
 
 if __name__ == "__main__":
