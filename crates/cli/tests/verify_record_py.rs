@@ -2,6 +2,7 @@
 //! from docs/RECORD.md alone) passes a `canvass demo` record and fails
 //! tampered copies, naming the place. Skips with a message when `python3` is
 //! absent.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
