@@ -26,15 +26,14 @@
 
 use crate::audit_dir::CVRS_FILE;
 use anyhow::{Context, bail};
+use canvass_evidence::commitment::sha256_reader;
 use canvass_evidence::merkle::MerkleTree;
 use canvass_model::{BallotManifest, Card, Election};
 use canvass_store::{
     AuditFile, AuditId, AuditStep, ElectionId, ManualRecord, NewAudit, NewLogEntry, SampleDraw,
     Store, StoredCheckpoint,
 };
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The database file in an audit directory.
@@ -98,22 +97,10 @@ fn hash_only(rel: &str) -> bool {
 
 /// The SHA-256 and size of a file, read in pieces.
 fn digest_file(path: &Path) -> anyhow::Result<([u8; 32], u64)> {
-    let mut f =
+    let f =
         std::fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("{}: cannot read", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(buf.get(..n).unwrap_or_default());
-        size += n as u64;
-    }
-    Ok((h.finalize().into(), size))
+    sha256_reader(std::io::BufReader::with_capacity(1 << 20, f))
+        .with_context(|| format!("{}: cannot read", path.display()))
 }
 
 /// Every managed file under `dir`, by `/`-separated relative path.
