@@ -6,50 +6,11 @@
 //! count, which names A). The published record verifies; a tampered hand
 //! tally does not. Also `canvass generate --batch-tallies` with `--cvrs`.
 
+mod common;
+
+use common::{QUIET, canvass, copy_dir, ok, s, status, write};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn canvass(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_canvass"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .env("RUST_LIB_BACKTRACE", "0")
-        .output();
-    match out {
-        Ok(o) => o,
-        Err(e) => unreachable!("cannot run canvass: {e}"),
-    }
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = canvass(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "canvass {args:?} failed: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(args: &[&str]) -> String {
-    let out = canvass(args);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        !out.status.success(),
-        "canvass {args:?} should fail:\n{text}"
-    );
-    text
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or_default()
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::write(path, text).unwrap_or_else(|e| unreachable!("{}: {e}", path.display()));
-}
 
 const PLANTED: u64 = 20;
 
@@ -92,11 +53,6 @@ fn hand_count(dir: &Path, work: &Path, round: u32) -> PathBuf {
     path
 }
 
-fn status(dir: &Path) -> serde_json::Value {
-    let text = ok(&["audit", "status", s(dir), "--json"]);
-    serde_json::from_str(&text).unwrap_or_else(|e| unreachable!("{e}: {text}"))
-}
-
 /// Run the audit to its end; returns the rounds drawn.
 fn run_audit(dir: &Path, work: &Path, tallies: &Path, manifest: &Path) -> u32 {
     ok(&[
@@ -117,10 +73,7 @@ fn run_audit(dir: &Path, work: &Path, tallies: &Path, manifest: &Path) -> u32 {
     ok(&["audit", "seed", s(dir), "--seed", "12345678901234567890"]);
     let mut rounds = 0;
     for round in 1..10 {
-        let out = canvass(&["audit", "draw", s(dir)]);
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert!(err.contains("the audit is complete"), "{err}");
+        if !QUIET.draw(dir) {
             break;
         }
         rounds = round;
@@ -194,7 +147,7 @@ fn clean_tallies_confirm_and_the_record_verifies() {
     let f = copy.join("hand-tally-files/0001.csv");
     let t = std::fs::read_to_string(&f).unwrap_or_default();
     write(&f, &t.replacen(",A,30", ",A,31", 1));
-    let out = fails(&["verify", s(&copy)]);
+    let out = QUIET.fails_output(&["verify", s(&copy)]);
     assert!(out.contains("hand-tally-files/0001.csv"), "{out}");
     // The same change, logged consistently, still fails: the risk events and
     // the hand tallies no longer follow (recomputed from the record).
@@ -203,7 +156,7 @@ fn clean_tallies_confirm_and_the_record_verifies() {
     let h = copy2.join("hand-tallies.csv");
     let t = std::fs::read_to_string(&h).unwrap_or_default();
     write(&h, &t.replacen(",A,30", ",A,29", 1));
-    let out = fails(&["verify", s(&copy2)]);
+    let out = QUIET.fails_output(&["verify", s(&copy2)]);
     assert!(out.contains("hand-tallies.csv"), "{out}");
 }
 
@@ -320,16 +273,4 @@ fn generated_batch_tallies_agree_with_the_cvrs_and_bad_rows_are_named() {
     let out = create(&work.join("c"), &bad);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("row 2, field \"batch\""), "{err}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_default();
-    for e in std::fs::read_dir(from).into_iter().flatten().flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap_or_default();
-        }
-    }
 }

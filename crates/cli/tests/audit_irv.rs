@@ -2,31 +2,11 @@
 //! RAIRE's assertions, on a generated election. The boards read rankings in
 //! the `A > B > C` form; `cards.csv` holds the CVRs' rankings in the same form.
 
+mod common;
+
+use common::{QUIET, canvass, ok, s};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn canvass(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_canvass"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .output();
-    match out {
-        Ok(o) => o,
-        Err(e) => unreachable!("cannot run canvass: {e}"),
-    }
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = canvass(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "canvass {args:?} failed: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or_default()
-}
 
 /// A generated election of 3,000 cards with one ranked contest, Governor.
 fn generated(dir: &Path) -> (PathBuf, PathBuf) {
@@ -96,10 +76,7 @@ fn governor(dir: &Path) -> serde_json::Value {
 fn run_to_end(dir: &Path, flip: &dyn Fn(&str) -> String) -> u32 {
     let mut round = 0;
     loop {
-        let out = canvass(&["audit", "draw", s(dir)]);
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert!(err.contains("the audit is complete"), "{err}");
+        if !QUIET.draw(dir) {
             return round;
         }
         round += 1;

@@ -3,113 +3,15 @@
 //! CVRs, two contests. Audit boards are simulated by answering each
 //! retrieval list from `paper.csv`, the truth of every card.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/audit")
-        .join(name)
-}
-
-fn canvass(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_canvass"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .env("RUST_LIB_BACKTRACE", "0")
-        .output();
-    match out {
-        Ok(o) => o,
-        Err(e) => unreachable!("cannot run canvass: {e}"),
-    }
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = canvass(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "canvass {args:?} failed: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(args: &[&str]) -> String {
-    let out = canvass(args);
-    assert!(!out.status.success(), "canvass {args:?} should fail");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or_default()
-}
+use common::{QUIET, board_reads, canvass, data, fails, ok, paper, s, status};
+use std::path::Path;
 
 /// Create and seed an audit of both contests from `cvrs`.
 fn create(dir: &Path, cvrs: &str, method: &str) {
-    let cvrs = data(cvrs);
-    let manifest = data("manifest.csv");
-    ok(&[
-        "audit",
-        "create",
-        s(dir),
-        "--cvrs",
-        s(&cvrs),
-        "--format",
-        "cdf-json",
-        "--manifest",
-        s(&manifest),
-        "--contest",
-        "Mayor",
-        "--contest",
-        "Measure A",
-        "--risk-limit",
-        "0.05",
-        "--method",
-        method,
-    ]);
+    QUIET.create_example(dir, cvrs, method);
     ok(&["audit", "seed", s(dir), "--seed", "12345678901234567890"]);
-}
-
-/// The truth of every card, by (batch, position).
-fn paper() -> BTreeMap<(String, String), (String, String)> {
-    let mut r = csv::Reader::from_path(data("paper.csv")).unwrap_or_else(|e| unreachable!("{e}"));
-    r.records()
-        .filter_map(Result::ok)
-        .map(|rec| {
-            let f = |i: usize| rec.get(i).unwrap_or_default().to_owned();
-            ((f(1), f(2)), (f(3), f(4)))
-        })
-        .collect()
-}
-
-/// Answer round `round`'s retrieval list from the paper, as a board would.
-fn board_reads(dir: &Path, round: u32) -> PathBuf {
-    let truth = paper();
-    let list = dir.join(format!("round-{round}/retrieval.csv"));
-    let mut r = csv::Reader::from_path(&list).unwrap_or_else(|e| unreachable!("{e}"));
-    let out = dir.join(format!("board-{round}.csv"));
-    let mut w = csv::Writer::from_path(&out).unwrap_or_else(|e| unreachable!("{e}"));
-    w.write_record(["batch", "position", "Mayor", "Measure A"])
-        .unwrap_or_default();
-    for rec in r.records().filter_map(Result::ok) {
-        let key = (
-            rec.get(1).unwrap_or_default().to_owned(),
-            rec.get(2).unwrap_or_default().to_owned(),
-        );
-        let (mayor, measure) = truth.get(&key).cloned().unwrap_or_default();
-        w.write_record([
-            key.0.as_str(),
-            key.1.as_str(),
-            mayor.as_str(),
-            measure.as_str(),
-        ])
-        .unwrap_or_default();
-    }
-    w.flush().unwrap_or_default();
-    out
-}
-
-fn status(dir: &Path) -> serde_json::Value {
-    let text = ok(&["audit", "status", s(dir), "--json"]);
-    serde_json::from_str(&text).unwrap_or_else(|e| unreachable!("{e}: {text}"))
 }
 
 fn contest<'a>(status: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -126,14 +28,11 @@ fn contest<'a>(status: &'a serde_json::Value, name: &str) -> &'a serde_json::Val
 fn run_to_end(dir: &Path) -> u32 {
     let mut round = 0;
     loop {
-        let out = canvass(&["audit", "draw", s(dir)]);
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert!(err.contains("the audit is complete"), "{err}");
+        if !QUIET.draw(dir) {
             return round;
         }
         round += 1;
-        let mvrs = board_reads(dir, round);
+        let mvrs = board_reads(dir, dir, round);
         ok(&["audit", "record", s(dir), "--mvrs", s(&mvrs)]);
         assert!(round < 10, "the audit does not end");
     }
@@ -218,7 +117,7 @@ fn bad_mvrs_are_refused_with_file_row_and_field() {
     let dir = tmp.path().join("audit");
     create(&dir, "cvrs.cdf.json", "comparison");
     ok(&["audit", "draw", s(&dir)]);
-    let good = board_reads(&dir, 1);
+    let good = board_reads(&dir, &dir, 1);
     let lines: Vec<String> = std::fs::read_to_string(&good)
         .unwrap_or_default()
         .lines()
@@ -419,7 +318,7 @@ fn create_refuses_cvrs_outside_the_manifest() {
 fn full_audit(dir: &Path) {
     create(dir, "cvrs.cdf.json", "comparison");
     ok(&["audit", "draw", s(dir)]);
-    let board = board_reads(dir, 1);
+    let board = board_reads(dir, dir, 1);
     ok(&[
         "audit",
         "record",
@@ -572,7 +471,7 @@ fn a_step_that_fails_midway_is_undone_and_runs_again() {
     let dir = tmp.path().join("audit");
     create(&dir, "cvrs.cdf.json", "comparison");
     ok(&["audit", "draw", s(&dir)]);
-    let board = board_reads(&dir, 1);
+    let board = board_reads(&dir, &dir, 1);
     let log_before = std::fs::read(dir.join("log.jsonl")).unwrap_or_default();
     // mvrs.csv cannot be written (its temporary name is a folder): the step
     // fails after it copied the board's file into mvr-files/.

@@ -1,63 +1,16 @@
 //! The audit log, the published record and `canvass verify`, end to end on
 //! the small example election of `tests/data/audit` (242 cards).
 
+mod common;
+
+use common::{Canvass, board_reads, copy_dir, data, s};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/audit")
-        .join(name)
-}
-
-fn canvass(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_canvass"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1790000000")
-        .output();
-    match out {
-        Ok(o) => o,
-        Err(e) => unreachable!("cannot run canvass: {e}"),
-    }
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = canvass(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "canvass {args:?} failed: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(args: &[&str]) -> String {
-    let out = canvass(args);
-    assert!(!out.status.success(), "canvass {args:?} should fail");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or_default()
-}
+/// Every run on a fixed clock, so that the record is the same every time.
+const CANVASS: Canvass = Canvass::with_env(&[("SOURCE_DATE_EPOCH", "1790000000")]);
 
 fn create(dir: &Path) {
-    ok(&[
-        "audit",
-        "create",
-        s(dir),
-        "--cvrs",
-        s(&data("cvrs.cdf.json")),
-        "--format",
-        "cdf-json",
-        "--manifest",
-        s(&data("manifest.csv")),
-        "--contest",
-        "Mayor",
-        "--contest",
-        "Measure A",
-        "--risk-limit",
-        "0.05",
-        "--method",
-        "comparison",
-    ]);
+    CANVASS.create_example(dir, "cvrs.cdf.json", "comparison");
 }
 
 fn kinds(dir: &Path) -> Vec<String> {
@@ -77,8 +30,8 @@ fn every_command_logs_and_signs_and_checks_the_log_first() {
     assert_eq!(kinds(&dir), ["input", "input", "commitment"]);
     assert!(dir.join("log.key").exists() && dir.join("log.pub").exists());
     assert!(dir.join("checkpoints/00000003.note").exists());
-    ok(&["audit", "seed", s(&dir), "--seed", "12345678901234567890"]);
-    ok(&["audit", "draw", s(&dir)]);
+    CANVASS.ok(&["audit", "seed", s(&dir), "--seed", "12345678901234567890"]);
+    CANVASS.ok(&["audit", "draw", s(&dir)]);
     assert_eq!(
         kinds(&dir),
         ["input", "input", "commitment", "seed", "sample"]
@@ -90,13 +43,13 @@ fn every_command_logs_and_signs_and_checks_the_log_first() {
         log.replace("12345678901234567890", "12345678901234567891"),
     )
     .unwrap_or_default();
-    let err = fails(&["audit", "status", s(&dir)]);
+    let err = CANVASS.fails(&["audit", "status", s(&dir)]);
     assert!(err.contains("log.jsonl, lines 4..4"), "{err}");
-    let err = fails(&["audit", "draw", s(&dir)]);
+    let err = CANVASS.fails(&["audit", "draw", s(&dir)]);
     assert!(err.contains("the audit log does not verify"), "{err}");
     std::fs::write(dir.join("log.jsonl"), log).unwrap_or_default();
     // A person's name is not a board id.
-    let err = fails(&[
+    let err = CANVASS.fails(&[
         "audit",
         "record",
         s(&dir),
@@ -112,12 +65,12 @@ fn every_command_logs_and_signs_and_checks_the_log_first() {
 fn a_given_key_signs_the_log() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
     let prefix = tmp.path().join("county");
-    ok(&["keys", "generate", "--out", s(&prefix)]);
+    CANVASS.ok(&["keys", "generate", "--out", s(&prefix)]);
     let dir = tmp.path().join("a");
     let key = tmp.path().join("county.key");
     let cvrs = data("cvrs.cdf.json");
     let manifest = data("manifest.csv");
-    ok(&[
+    CANVASS.ok(&[
         "audit",
         "create",
         s(&dir),
@@ -138,48 +91,14 @@ fn a_given_key_signs_the_log() {
     let public = std::fs::read_to_string(tmp.path().join("county.pub")).unwrap_or_default();
     let logged = std::fs::read_to_string(dir.join("log.pub")).unwrap_or_default();
     assert_eq!(logged.trim(), public.trim());
-    ok(&["audit", "seed", s(&dir), "--seed", "1"]);
-}
-
-/// The truth of every card, by (batch, position).
-fn paper() -> std::collections::BTreeMap<(String, String), (String, String)> {
-    let mut r = csv::Reader::from_path(data("paper.csv")).unwrap_or_else(|e| unreachable!("{e}"));
-    r.records()
-        .filter_map(Result::ok)
-        .map(|rec| {
-            let f = |i: usize| rec.get(i).unwrap_or_default().to_owned();
-            ((f(1), f(2)), (f(3), f(4)))
-        })
-        .collect()
-}
-
-/// Answer round `round`'s retrieval list from the paper, as a board would.
-fn board_reads(dir: &Path, work: &Path, round: u32) -> PathBuf {
-    let truth = paper();
-    let list = dir.join(format!("round-{round}/retrieval.csv"));
-    let mut r = csv::Reader::from_path(&list).unwrap_or_else(|e| unreachable!("{e}"));
-    let out = work.join(format!("board-{round}.csv"));
-    let mut w = csv::Writer::from_path(&out).unwrap_or_else(|e| unreachable!("{e}"));
-    w.write_record(["batch", "position", "Mayor", "Measure A"])
-        .unwrap_or_default();
-    for rec in r.records().filter_map(Result::ok) {
-        let key = (
-            rec.get(1).unwrap_or_default().to_owned(),
-            rec.get(2).unwrap_or_default().to_owned(),
-        );
-        let (mayor, measure) = truth.get(&key).cloned().unwrap_or_default();
-        w.write_record([&key.0, &key.1, &mayor, &measure])
-            .unwrap_or_default();
-    }
-    w.flush().unwrap_or_default();
-    out
+    CANVASS.ok(&["audit", "seed", s(&dir), "--seed", "1"]);
 }
 
 /// A whole audit of the misreported election (two rounds, the second a full
 /// hand count), published to `work/record`.
 fn published(work: &Path) -> PathBuf {
     let dir = work.join("audit");
-    ok(&[
+    CANVASS.ok(&[
         "audit",
         "create",
         s(&dir),
@@ -196,15 +115,15 @@ fn published(work: &Path) -> PathBuf {
         "--method",
         "comparison",
     ]);
-    ok(&["audit", "seed", s(&dir), "--seed", "12345678901234567890"]);
+    CANVASS.ok(&["audit", "seed", s(&dir), "--seed", "12345678901234567890"]);
     for round in 1..10 {
-        let out = canvass(&["audit", "draw", s(&dir)]);
+        let out = CANVASS.run(&["audit", "draw", s(&dir)]);
         if !out.status.success() {
             break;
         }
         let mvrs = board_reads(&dir, work, round);
         let board = format!("BOARD-{round}");
-        ok(&[
+        CANVASS.ok(&[
             "audit",
             "record",
             s(&dir),
@@ -215,20 +134,8 @@ fn published(work: &Path) -> PathBuf {
         ]);
     }
     let record = work.join("record");
-    ok(&["publish", s(&dir), s(&record)]);
+    CANVASS.ok(&["publish", s(&dir), s(&record)]);
     record
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_default();
-    for e in std::fs::read_dir(from).into_iter().flatten().flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap_or_default();
-        }
-    }
 }
 
 /// Copy the record, change it with `edit`, and return `verify`'s output
@@ -237,7 +144,7 @@ fn tampered(record: &Path, name: &str, edit: impl FnOnce(&Path)) -> String {
     let copy = record.with_file_name(name);
     copy_dir(record, &copy);
     edit(&copy);
-    let out = canvass(&["verify", s(&copy)]);
+    let out = CANVASS.run(&["verify", s(&copy)]);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -262,13 +169,13 @@ fn a_published_record_verifies_and_every_tampering_is_named() {
         !record.join("log.key").exists(),
         "the private key was published"
     );
-    let text = ok(&["verify", s(&record)]);
+    let text = CANVASS.ok(&["verify", s(&record)]);
     assert!(text.contains("PASS"), "{text}");
     assert!(text.contains("sampled CVRs are included"), "{text}");
     // With the jurisdiction's key given, and from a tar archive.
     let tar = work.join("record.tar");
-    ok(&["publish", s(&work.join("audit")), s(&tar), "--tar"]);
-    let text = ok(&["verify", s(&tar), "--key", s(&work.join("audit/log.pub"))]);
+    CANVASS.ok(&["publish", s(&work.join("audit")), s(&tar), "--tar"]);
+    let text = CANVASS.ok(&["verify", s(&tar), "--key", s(&work.join("audit/log.pub"))]);
     assert!(text.contains("PASS"), "{text}");
 
     // One CVR changed: a card's vote in the canonical CVR file.
@@ -365,7 +272,7 @@ fn a_published_record_verifies_and_every_tampering_is_named() {
         "{out}"
     );
     // Re-signed with another key: the jurisdiction's key no longer matches.
-    ok(&[
+    CANVASS.ok(&[
         "keys",
         "generate",
         "--out",
@@ -373,7 +280,7 @@ fn a_published_record_verifies_and_every_tampering_is_named() {
         "--name",
         "canvass-audit",
     ]);
-    let out = canvass(&["verify", s(&record), "--key", s(&work.join("other.pub"))]);
+    let out = CANVASS.run(&["verify", s(&record), "--key", s(&work.join("other.pub"))]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
     assert!(text.contains("FAIL  log.pub, line 1"), "{text}");
