@@ -5,13 +5,16 @@
 //! hand-tally file gives the recorded hand counts; each risk event and
 //! report follows from the tallies and the hand counts.
 
-use crate::audit_dir::{COMMITMENT_FILE, MANIFEST_FILE, json_bytes, read_manifest};
+use crate::audit_dir::{COMMITMENT_FILE, json_bytes};
 use crate::batch_dir::{
     BatchAudit, HAND_FILE, TALLIES_FILE, batch_discrepancies_csv, batch_risk_payload,
     batch_round_csvs, batch_status_json, batch_tallies_csv, hand_tallies_csv, read_tally_rows,
     tallies_root,
 };
-use crate::check::{Report, line, read_seed, risk_difference, same_file, sha256_hex};
+use crate::check::{
+    Report, line, logged_as, read_definition, same_file, same_new_records, same_report, same_risk,
+    same_round_files, started, state_name,
+};
 use canvass_audit::workflow::batch::{
     BatchAuditSpec, BatchTarget, batch_round_sample, build_batch_audit, first_batch_round,
     next_batch_round,
@@ -67,22 +70,8 @@ pub(crate) fn run(
     );
 
     // 5. audit.json follows from the batch tallies and the manifest.
-    let published: BatchAuditSpec = match std::fs::read(dir.join("audit.json"))
-        .map_err(anyhow::Error::from)
-        .and_then(|b| Ok(serde_json::from_slice(&b)?))
-    {
-        Ok(s) => s,
-        Err(e) => {
-            r.fail("audit.json", "the file", format!("{e:#}"));
-            return Ok(());
-        }
-    };
-    let manifest = match read_manifest(&dir.join(MANIFEST_FILE)) {
-        Ok(m) => m,
-        Err(e) => {
-            r.fail(MANIFEST_FILE, "the file", format!("{e:#}"));
-            return Ok(());
-        }
+    let Some((published, manifest)) = read_definition::<BatchAuditSpec>(dir, r) else {
+        return Ok(());
     };
     let rows = match read_tally_rows(&dir.join(TALLIES_FILE)) {
         Ok(rows) => rows,
@@ -141,12 +130,7 @@ pub(crate) fn run(
     }
 
     // 6. The replay.
-    let Some(si) = seed_at else {
-        r.notes
-            .push("no seed yet: the audit has not started".into());
-        return Ok(());
-    };
-    let Some(seed) = read_seed(dir, events, si, &root_hex, r) else {
+    let Some((si, seed)) = started(dir, events, seed_at, &root_hex, r) else {
         return Ok(());
     };
     let mut audit = BatchAudit::fresh(spec, tallies)?;
@@ -169,28 +153,18 @@ pub(crate) fn run(
                 let after = audit.draws(Some(&plan));
                 let (sample, fresh) = batch_round_sample(&audit.spec, &before, &after);
                 let (sample_bytes, retrieval_bytes) = batch_round_csvs(&audit, &sample, &fresh)?;
-                let folder = format!("round-{}", plan.round);
-                let why = format!("round {} does not follow from the seed", plan.round);
-                let mut ok = true;
-                for (name, bytes) in [
-                    ("round.json", json_bytes(&plan)?),
-                    ("sample.csv", sample_bytes),
-                    ("retrieval.csv", retrieval_bytes),
-                ] {
-                    let rel = format!("{folder}/{name}");
-                    if !same_file(dir, &rel, &bytes, &why, r) {
-                        ok = false;
-                    }
-                    if e.file(&rel).map(|f| f.sha256.as_str()) != Some(sha256_hex(&bytes).as_str())
-                    {
-                        ok = false;
-                        r.fail(
-                            LOG_FILE,
-                            line(i),
-                            format!("{rel}: the logged SHA-256 is not that of the recomputed file ({why})"),
-                        );
-                    }
-                }
+                let ok = same_round_files(
+                    dir,
+                    e,
+                    i,
+                    plan.round,
+                    [
+                        ("round.json", json_bytes(&plan)?),
+                        ("sample.csv", sample_bytes),
+                        ("retrieval.csv", retrieval_bytes),
+                    ],
+                    r,
+                );
                 if ok {
                     let ppeb = sample.iter().filter(|s| s.draw.draw > 0).count();
                     r.pass(format!(
@@ -223,57 +197,35 @@ pub(crate) fn run(
                     }
                 };
                 let hand = hand_tallies_csv(&audit.spec, &book)?;
-                if e.file(HAND_FILE).map(|f| f.sha256.as_str()) != Some(&sha256_hex(&hand)) {
+                if !logged_as(e, HAND_FILE, &hand) {
                     r.fail(
                         HAND_FILE,
                         format!("after {}", line(i)),
                         format!("the recorded hand tallies do not follow from {}", file.path),
                     );
                 }
-                if e.payload["new_records"].as_u64() != Some(new) {
-                    r.fail(
-                        LOG_FILE,
-                        line(i),
-                        format!(
-                            "{new} new hand counts recomputed, {} logged",
-                            e.payload["new_records"]
-                        ),
-                    );
-                }
+                same_new_records(e, i, new, "hand counts", r);
                 audit.book = book;
             }
             kind::RISK => {
                 risk_events += 1;
                 let round = audit.current().map_or(0, |p| p.round);
                 let want = batch_risk_payload(round, &audit.statuses());
-                if want != e.payload {
-                    r.fail(
-                        LOG_FILE,
-                        line(i),
-                        format!(
-                            "the risk event does not follow from the batch tallies and the hand tallies: {}",
-                            risk_difference(&want, &e.payload)
-                        ),
-                    );
-                }
+                same_risk(e, i, &want, "the batch tallies and the hand tallies", r);
             }
             kind::REPORT => {
                 reports += 1;
                 let st = audit.statuses();
-                for (rel, bytes) in [
-                    ("status.json", batch_status_json(&audit, &st)?),
-                    ("discrepancies.csv", batch_discrepancies_csv(&st)?),
-                ] {
-                    if e.file(rel).map(|f| f.sha256.as_str()) != Some(&sha256_hex(&bytes)) {
-                        same_file(
-                            dir,
-                            rel,
-                            &bytes,
-                            "the report does not follow from the batch tallies and the hand tallies",
-                            r,
-                        );
-                    }
-                }
+                same_report(
+                    dir,
+                    e,
+                    [
+                        ("status.json", batch_status_json(&audit, &st)?),
+                        ("discrepancies.csv", batch_discrepancies_csv(&st)?),
+                    ],
+                    "the report does not follow from the batch tallies and the hand tallies",
+                    r,
+                );
             }
             _ => {}
         }
@@ -298,10 +250,7 @@ pub(crate) fn run(
             s.sample_size,
             s.risk,
             s.risk_limit,
-            serde_json::to_value(&s.state)
-                .ok()
-                .and_then(|v| v.get("state").and_then(|x| x.as_str()).map(str::to_owned))
-                .unwrap_or_default()
+            state_name(&s.state)
         ));
     }
     Ok(())

@@ -40,7 +40,7 @@ use canvass_evidence::keys::PublicKey;
 use canvass_evidence::log::{Event, LOG_FILE, Log, PUBLIC_KEY_FILE, kind};
 use canvass_evidence::merkle::MerkleTree;
 use canvass_formats::{Format, SourceOptions, read_paths};
-use canvass_model::{Card, Election};
+use canvass_model::{BallotManifest, Card, Election};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -370,22 +370,8 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
     );
 
     // 5. The audit's definition and cards follow from the CVRs and the manifest.
-    let published: AuditSpec = match std::fs::read(dir.join("audit.json"))
-        .map_err(anyhow::Error::from)
-        .and_then(|b| Ok(serde_json::from_slice(&b)?))
-    {
-        Ok(s) => s,
-        Err(e) => {
-            r.fail("audit.json", "the file", format!("{e:#}"));
-            return Ok(());
-        }
-    };
-    let manifest = match read_manifest(&dir.join(MANIFEST_FILE)) {
-        Ok(m) => m,
-        Err(e) => {
-            r.fail(MANIFEST_FILE, "the file", format!("{e:#}"));
-            return Ok(());
-        }
+    let Some((published, manifest)) = read_definition::<AuditSpec>(dir, r) else {
+        return Ok(());
     };
     let targets: Vec<String> = published.contests.iter().map(|c| c.name.clone()).collect();
     let (spec, audit_cards) = match build_audit(&AuditInputs {
@@ -432,12 +418,7 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
     }
 
     // 6. The replay.
-    let Some(si) = seed_at else {
-        r.notes
-            .push("no seed yet: the audit has not started".into());
-        return Ok(());
-    };
-    let Some(seed) = read_seed(dir, &events, si, &root_hex, r) else {
+    let Some((si, seed)) = started(dir, &events, seed_at, &root_hex, r) else {
         return Ok(());
     };
     let order = order_cards(&spec, &audit_cards, &seed.seed);
@@ -485,24 +466,18 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
                 let retrieval = retrieval_order(&audit.cards, &sample);
                 let (sample_bytes, retrieval_bytes) =
                     round_csvs(&audit, &order, &sample, &retrieval)?;
-                let folder = format!("round-{}", plan.round);
-                let why = format!("round {} does not follow from the seed", plan.round);
-                let mut ok = true;
-                for (name, bytes) in [
-                    ("round.json", json_bytes(&plan)?),
-                    ("sample.csv", sample_bytes),
-                    ("retrieval.csv", retrieval_bytes),
-                ] {
-                    let rel = format!("{folder}/{name}");
-                    if !same_file(dir, &rel, &bytes, &why, r) {
-                        ok = false;
-                    }
-                    let logged = e.file(&rel).map(|f| f.sha256.clone());
-                    if logged.as_deref() != Some(sha256_hex(&bytes).as_str()) {
-                        ok = false;
-                        r.fail(LOG_FILE, line(i), format!("{rel}: the logged SHA-256 is not that of the recomputed file ({why})"));
-                    }
-                }
+                let ok = same_round_files(
+                    dir,
+                    e,
+                    i,
+                    plan.round,
+                    [
+                        ("round.json", json_bytes(&plan)?),
+                        ("sample.csv", sample_bytes),
+                        ("retrieval.csv", retrieval_bytes),
+                    ],
+                    r,
+                );
                 // Every sampled card's CVR is a leaf of the committed tree.
                 for s in sample.iter().filter(|s| s.new) {
                     let Some(card_id) = audit.cards.get(s.card).and_then(|c| c.card_id.clone())
@@ -560,57 +535,35 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
                     }
                 };
                 let mvrs = audit.mvrs_csv(&book)?;
-                if e.file("mvrs.csv").map(|f| f.sha256.as_str()) != Some(&sha256_hex(&mvrs)) {
+                if !logged_as(e, "mvrs.csv", &mvrs) {
                     r.fail(
                         "mvrs.csv",
                         format!("after {}", line(i)),
                         format!("the recorded paper does not follow from {}", file.path),
                     );
                 }
-                if e.payload["new_records"].as_u64() != Some(new) {
-                    r.fail(
-                        LOG_FILE,
-                        line(i),
-                        format!(
-                            "{new} new records recomputed, {} logged",
-                            e.payload["new_records"]
-                        ),
-                    );
-                }
+                same_new_records(e, i, new, "records", r);
                 audit.book = book;
             }
             kind::RISK => {
                 risk_events += 1;
                 let round = audit.current().map_or(0, |p| p.round);
                 let want = risk_payload(round, &statuses(&audit));
-                if want != e.payload {
-                    let detail = risk_difference(&want, &e.payload);
-                    r.fail(
-                        LOG_FILE,
-                        line(i),
-                        format!(
-                            "the risk event does not follow from the CVRs and the paper: {detail}"
-                        ),
-                    );
-                }
+                same_risk(e, i, &want, "the CVRs and the paper", r);
             }
             kind::REPORT => {
                 reports += 1;
                 let st = statuses(&audit);
-                for (rel, bytes) in [
-                    ("status.json", status_json(&audit, &st)?),
-                    ("discrepancies.csv", discrepancies_csv(&audit)?),
-                ] {
-                    if e.file(rel).map(|f| f.sha256.as_str()) != Some(&sha256_hex(&bytes)) {
-                        same_file(
-                            dir,
-                            rel,
-                            &bytes,
-                            "the report does not follow from the CVRs and the paper",
-                            r,
-                        );
-                    }
-                }
+                same_report(
+                    dir,
+                    e,
+                    [
+                        ("status.json", status_json(&audit, &st)?),
+                        ("discrepancies.csv", discrepancies_csv(&audit)?),
+                    ],
+                    "the report does not follow from the CVRs and the paper",
+                    r,
+                );
             }
             _ => {}
         }
@@ -638,10 +591,7 @@ fn run(dir: &Path, key: Option<&PublicKey>, r: &mut Report) -> anyhow::Result<()
             s.sample_size,
             s.risk,
             s.risk_limit,
-            serde_json::to_value(&s.state)
-                .ok()
-                .and_then(|v| v.get("state").and_then(|x| x.as_str()).map(str::to_owned))
-                .unwrap_or_default()
+            state_name(&s.state)
         ));
     }
     Ok(())
@@ -685,16 +635,7 @@ pub(crate) fn read_seed(
     root_hex: &str,
     r: &mut Report,
 ) -> Option<SeedFile> {
-    let seed: SeedFile = match std::fs::read(dir.join("seed.json"))
-        .map_err(anyhow::Error::from)
-        .and_then(|b| Ok(serde_json::from_slice(&b)?))
-    {
-        Ok(s) => s,
-        Err(e) => {
-            r.fail("seed.json", "the file", format!("{e:#}"));
-            return None;
-        }
-    };
+    let seed: SeedFile = read_json(dir, "seed.json", r)?;
     let seed_event = events
         .get(si)
         .map(|e| e.payload.clone())
@@ -719,4 +660,158 @@ pub(crate) fn read_seed(
         );
     }
     Some(seed)
+}
+
+/// The seed of a record whose seed event is at index `seed_at` of the log
+/// (see [`read_seed`]), with that index. `None` (with a note, or the
+/// failure recorded) when the audit has not started or `seed.json` cannot
+/// be read: the replay stops there.
+pub(crate) fn started(
+    dir: &Path,
+    events: &[Event],
+    seed_at: Option<usize>,
+    root_hex: &str,
+    r: &mut Report,
+) -> Option<(usize, SeedFile)> {
+    let Some(si) = seed_at else {
+        r.notes
+            .push("no seed yet: the audit has not started".into());
+        return None;
+    };
+    let seed = read_seed(dir, events, si, root_hex, r)?;
+    Some((si, seed))
+}
+
+/// The JSON file `name` of the record, parsed. `None` (with the failure
+/// recorded) when it cannot be read or parsed.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+    r: &mut Report,
+) -> Option<T> {
+    match std::fs::read(dir.join(name))
+        .map_err(anyhow::Error::from)
+        .and_then(|b| Ok(serde_json::from_slice(&b)?))
+    {
+        Ok(v) => Some(v),
+        Err(e) => {
+            r.fail(name, "the file", format!("{e:#}"));
+            None
+        }
+    }
+}
+
+/// The audit's definition as published (`audit.json`, of type `T`) and the
+/// ballot manifest: what check 5 recomputes the definition from. `None`
+/// (with the failure recorded) when either cannot be read.
+pub(crate) fn read_definition<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    r: &mut Report,
+) -> Option<(T, BallotManifest)> {
+    let published = read_json(dir, "audit.json", r)?;
+    match read_manifest(&dir.join(MANIFEST_FILE)) {
+        Ok(m) => Some((published, m)),
+        Err(e) => {
+            r.fail(MANIFEST_FILE, "the file", format!("{e:#}"));
+            None
+        }
+    }
+}
+
+/// True when the log event `e` records the file `rel` with the SHA-256 of
+/// `bytes`.
+pub(crate) fn logged_as(e: &Event, rel: &str, bytes: &[u8]) -> bool {
+    e.file(rel).map(|f| f.sha256.as_str()) == Some(sha256_hex(bytes).as_str())
+}
+
+/// Round `round`'s files (in `round-N/`), recomputed: each must be the
+/// record's file and have the SHA-256 that the sample event `e` (at index
+/// `i` of the log) records. True when all of them do.
+pub(crate) fn same_round_files(
+    dir: &Path,
+    e: &Event,
+    i: usize,
+    round: u32,
+    files: [(&str, Vec<u8>); 3],
+    r: &mut Report,
+) -> bool {
+    let why = format!("round {round} does not follow from the seed");
+    let mut ok = true;
+    for (name, bytes) in files {
+        let rel = format!("round-{round}/{name}");
+        if !same_file(dir, &rel, &bytes, &why, r) {
+            ok = false;
+        }
+        if !logged_as(e, &rel, &bytes) {
+            ok = false;
+            r.fail(
+                LOG_FILE,
+                line(i),
+                format!("{rel}: the logged SHA-256 is not that of the recomputed file ({why})"),
+            );
+        }
+    }
+    ok
+}
+
+/// The `new_records` of the event `e` (at index `i` of the log) is `new`,
+/// the number recomputed (of `what`: "records", "hand counts").
+pub(crate) fn same_new_records(e: &Event, i: usize, new: u64, what: &str, r: &mut Report) {
+    if e.payload["new_records"].as_u64() != Some(new) {
+        r.fail(
+            LOG_FILE,
+            line(i),
+            format!(
+                "{new} new {what} recomputed, {} logged",
+                e.payload["new_records"]
+            ),
+        );
+    }
+}
+
+/// The risk event `e` (at index `i` of the log) is `want`, recomputed from
+/// `basis` (in words, for the failure).
+pub(crate) fn same_risk(
+    e: &Event,
+    i: usize,
+    want: &serde_json::Value,
+    basis: &str,
+    r: &mut Report,
+) {
+    if *want != e.payload {
+        r.fail(
+            LOG_FILE,
+            line(i),
+            format!(
+                "the risk event does not follow from {basis}: {}",
+                risk_difference(want, &e.payload)
+            ),
+        );
+    }
+}
+
+/// A report's files, recomputed: each one whose SHA-256 the report event
+/// `e` does not record must at least be the record's file (`why` when it
+/// is not).
+pub(crate) fn same_report(
+    dir: &Path,
+    e: &Event,
+    files: [(&str, Vec<u8>); 2],
+    why: &str,
+    r: &mut Report,
+) {
+    for (rel, bytes) in files {
+        if !logged_as(e, rel, &bytes) {
+            same_file(dir, rel, &bytes, why, r);
+        }
+    }
+}
+
+/// The name of a contest's state (`confirmed`, `full_hand_count`, ...) as
+/// its JSON gives it.
+pub(crate) fn state_name(state: &impl serde::Serialize) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.get("state").and_then(|x| x.as_str()).map(str::to_owned))
+        .unwrap_or_default()
 }
