@@ -23,8 +23,7 @@
 
 mod common;
 
-use canvass_formats::cdf_json_writer::CdfJsonWriter;
-use canvass_generate::{Config as GenConfig, Plan};
+use common::support::{election_files, with_audit};
 use common::{Setup, cpu_seconds, enter_all, launch, pct, sign_in_boards, start};
 use std::time::{Duration, Instant};
 
@@ -73,22 +72,7 @@ async fn main() {
 
     // Set up: election, CVRs, manifest, audit, commit, seed, round 1, boards.
     let t0 = Instant::now();
-    let plan = Plan::new(GenConfig {
-        ballots: a.ballots,
-        contests: 2,
-        ranked: 0,
-        seed: a.seed,
-        ..GenConfig::default()
-    })
-    .unwrap();
-    let e = &plan.election;
-    let mut w = CdfJsonWriter::new(Vec::new(), Some(e)).unwrap();
-    for card in plan.cards() {
-        w.write_card(e, &card).unwrap();
-    }
-    let cvrs = w.finish(e).unwrap();
-    let mut manifest = Vec::new();
-    plan.write_manifest_csv(&mut manifest).unwrap();
+    let (cvrs, manifest, contest) = election_files(a.ballots, a.seed);
     let mut admin = Setup::default();
     admin.get(r, "/signin").await;
     admin.post(r, "/signin", &[("token", "tok")]).await;
@@ -99,15 +83,7 @@ async fn main() {
     assert_eq!(s.as_u16(), 303, "{b}");
     let (s, b) = admin.upload(r, "/admin/e/1/manifest", manifest).await;
     assert_eq!(s.as_u16(), 303, "{b}");
-    let codes = launch(
-        &mut admin,
-        r,
-        &e.contests[0].name,
-        &a.risk_limit,
-        &a.method,
-        a.boards,
-    )
-    .await;
+    let codes = launch(&mut admin, r, &contest, &a.risk_limit, &a.method, a.boards).await;
     let work = sign_in_boards(&server, &codes).await;
     let total: usize = work.iter().map(|w| w.readings.len()).sum();
     println!(
@@ -148,22 +124,13 @@ async fn main() {
         pct(&run.gets, 0.99),
         pct(&run.gets, 1.0)
     );
-    {
-        let inner = server.app.inner.lock().unwrap();
-        let au = inner
-            .elections
-            .values()
-            .next()
-            .unwrap()
-            .audit
-            .as_ref()
-            .unwrap();
+    with_audit(&server.app, |au| {
         for s in &au.statuses {
             println!(
                 "contest {}: recorded {} of {}, risk {:.4}",
                 s.contest, s.recorded, s.sample_size, s.risk
             );
         }
-    }
+    });
     server.finish(i32::from(run.errors > 0))
 }

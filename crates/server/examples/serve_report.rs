@@ -25,6 +25,7 @@ mod common;
 
 use canvass_evidence::keys::PrivateKey;
 use canvass_server::{AppState, Config, Db};
+use common::support::{with_audit, write_election};
 use common::{
     Conn, Setup, cpu_seconds, enter_all, launch, pct, peak_rss_kib, reset_peak_rss, rss_kib,
     sign_in_boards, start,
@@ -82,28 +83,14 @@ fn args() -> Args {
 /// Write `n` generated cards (2 contests) as CDF JSON and their manifest into
 /// `dir`, as `canvass generate` does.
 fn generate(dir: &std::path::Path, n: u64, seed: u64) -> (PathBuf, PathBuf) {
-    use canvass_formats::cdf_json_writer::CdfJsonWriter;
     use std::io::Write;
     let t = Instant::now();
-    let plan = canvass_generate::Plan::new(canvass_generate::Config {
-        ballots: n,
-        contests: 2,
-        ranked: 0,
-        seed,
-        ..canvass_generate::Config::default()
-    })
-    .unwrap();
-    let e = &plan.election;
     let cvrs = dir.join(format!("cvr-{n}.json"));
-    let file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&cvrs).unwrap());
-    let mut w = CdfJsonWriter::new(file, Some(e)).unwrap();
-    for card in plan.cards() {
-        w.write_card(e, &card).unwrap();
-    }
-    w.finish(e).unwrap().flush().unwrap();
     let manifest = dir.join(format!("cvr-{n}.manifest.csv"));
+    let file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&cvrs).unwrap());
     let mut m = std::fs::File::create(&manifest).unwrap();
-    plan.write_manifest_csv(&mut m).unwrap();
+    let (mut file, _) = write_election(n, seed, file, &mut m);
+    file.flush().unwrap();
     println!(
         "generated {n} cards in {:.1} s (seed {seed})",
         t.elapsed().as_secs_f64()
@@ -196,23 +183,14 @@ async fn main() {
     ));
     assert_eq!(run.errors, 0, "{:?}", run.failures);
     assert_eq!(run.posts.len(), total);
-    {
-        let inner = server.app.inner.lock().unwrap();
-        let au = inner
-            .elections
-            .values()
-            .next()
-            .unwrap()
-            .audit
-            .as_ref()
-            .unwrap();
+    with_audit(&server.app, |au| {
         for s in &au.statuses {
             println!(
                 "contest {}: recorded {} of {}, risk {:.4}, {:?}",
                 s.contest, s.recorded, s.sample_size, s.risk, s.state
             );
         }
-    }
+    });
     // One published finding, so Rumor Control has an entry.
     let mut f = canvass_checks::finding::Finding::new(
         "bench",

@@ -5,16 +5,17 @@
 // Test helpers outside #[test] functions unwrap too.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use canvass_checks::finding::Status;
 use canvass_evidence::keys::PrivateKey;
-use canvass_formats::cdf_json_writer::CdfJsonWriter;
-use canvass_generate::{Config as GenConfig, Plan};
 use canvass_server::{AppState, Config, Db, router};
 use http_body_util::BodyExt;
 use std::sync::Arc;
+use support::{election_files, with_audit};
 use tower::ServiceExt;
 
 const TOKEN: &str = "test-admin-token";
@@ -165,27 +166,6 @@ async fn admin(h: &Harness) -> Client {
     c
 }
 
-/// A generated election: CDF JSON bytes, manifest CSV bytes, first contest's name.
-fn election_files(ballots: u64) -> (Vec<u8>, Vec<u8>, String) {
-    let plan = Plan::new(GenConfig {
-        ballots,
-        contests: 2,
-        ranked: 0,
-        seed: 11,
-        ..GenConfig::default()
-    })
-    .unwrap();
-    let e = &plan.election;
-    let mut w = CdfJsonWriter::new(Vec::new(), Some(e)).unwrap();
-    for card in plan.cards() {
-        w.write_card(e, &card).unwrap();
-    }
-    let cvrs = w.finish(e).unwrap();
-    let mut manifest = Vec::new();
-    plan.write_manifest_csv(&mut manifest).unwrap();
-    (cvrs, manifest, e.contests[0].name.clone())
-}
-
 /// Admin sets up election 1 up to launched round 1 with `boards` boards; returns the admin and the codes.
 async fn set_up(h: &Harness, boards: usize) -> (Client, Vec<String>) {
     let mut a = admin(h).await;
@@ -193,7 +173,7 @@ async fn set_up(h: &Harness, boards: usize) -> (Client, Vec<String>) {
         .post(h, "/admin/elections", &[("name", "County general")])
         .await;
     assert_eq!(r.location.as_deref(), Some("/admin/e/1"));
-    let (cvrs, manifest, contest) = election_files(3000);
+    let (cvrs, manifest, contest) = election_files(3000, 11);
     a.get(h, "/admin/e/1").await;
     let r = a.upload(h, "/admin/e/1/cvrs", "cvr.json", &cvrs).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -260,35 +240,11 @@ async fn board(h: &Harness, code: &str, m1: &str, m2: &str) -> Client {
 /// What the CVR says for a board's ballot (the test plays an honest board
 /// reading ballots that match their CVRs).
 fn truthful_reading(h: &Harness, board: usize, pos: usize) -> Vec<String> {
-    let inner = h.app.inner.lock().unwrap();
-    let a = inner
-        .elections
-        .values()
-        .next()
-        .unwrap()
-        .audit
-        .as_ref()
-        .unwrap();
-    let card = a.boards[board].def.cards[pos] as usize;
-    let c = &a.cards[card];
-    c.votes
-        .iter()
-        .zip(&a.spec.contests)
-        .map(|(s, spec)| s.to_text(spec))
-        .collect()
+    with_audit(&h.app, |a| support::truthful_reading(a, board, pos))
 }
 
 fn board_len(h: &Harness, board: usize) -> usize {
-    let inner = h.app.inner.lock().unwrap();
-    let a = inner
-        .elections
-        .values()
-        .next()
-        .unwrap()
-        .audit
-        .as_ref()
-        .unwrap();
-    a.boards[board].def.cards.len()
+    with_audit(&h.app, |a| a.boards[board].def.cards.len())
 }
 
 #[tokio::test]
@@ -473,20 +429,11 @@ async fn roles_are_enforced_on_every_route() {
         );
     }
     // Board 1's list holds none of board 0's cards.
-    {
-        let inner = h.app.inner.lock().unwrap();
-        let au = inner
-            .elections
-            .values()
-            .next()
-            .unwrap()
-            .audit
-            .as_ref()
-            .unwrap();
+    with_audit(&h.app, |au| {
         for c in &au.boards[0].def.cards {
             assert!(!au.boards[1].def.cards.contains(c));
         }
-    }
+    });
     // The admin is not a board.
     assert_eq!(a.get(&h, "/board").await.status, StatusCode::FORBIDDEN);
     // An observer is read-only.
@@ -1161,7 +1108,7 @@ async fn a_refused_cvr_upload_stores_nothing() {
     let mut a = admin(&h).await;
     a.post(&h, "/admin/elections", &[("name", "E")]).await;
     a.get(&h, "/admin/e/1").await;
-    let (cvrs, _, _) = election_files(500);
+    let (cvrs, _, _) = election_files(500, 11);
     // Cut inside the cards: the reader fails after some cards went into the
     // import transaction, which must then store none of them.
     let cut = &cvrs[..cvrs.len() * 2 / 3];

@@ -5,6 +5,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../../tests/support/mod.rs"]
+pub mod support;
+
 use axum::body::Body;
 use axum::extract::Request as AxRequest;
 use axum::http::{Request, StatusCode, header};
@@ -17,6 +20,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{truthful_readings, with_audit};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tower::ServiceExt;
@@ -381,30 +385,7 @@ pub async fn sign_in_boards(server: &Server, codes: &[String]) -> Vec<BoardWork>
         // redirect as a browser would and take the token from the page.
         let (st, b) = s.get(r, "/board").await;
         assert_eq!(st, StatusCode::OK, "{b}");
-        let readings: Vec<Vec<String>> = {
-            let inner = server.app.inner.lock().unwrap();
-            let au = inner
-                .elections
-                .values()
-                .next()
-                .unwrap()
-                .audit
-                .as_ref()
-                .unwrap();
-            au.boards[i]
-                .def
-                .cards
-                .iter()
-                .map(|&c| {
-                    au.cards[c as usize]
-                        .votes
-                        .iter()
-                        .zip(&au.spec.contests)
-                        .map(|(s, spec)| s.to_text(spec))
-                        .collect()
-                })
-                .collect()
-        };
+        let readings = with_audit(&server.app, |au| truthful_readings(au, i));
         work.push(BoardWork {
             session: s,
             readings,
