@@ -132,24 +132,24 @@ def ed25519_verify(public, msg, sig):
 # ---------------------------------------------------------------- RFC 8785 canonical JSON (no fractions)
 
 
+# RFC 8785 §3.2.2.2: the characters with a two-character escape.
+_JCS_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
 def _jcs_string(s):
     out = ['"']
     for ch in s:
         o = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\b":
-            out.append("\\b")
-        elif ch == "\f":
-            out.append("\\f")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
+        if ch in _JCS_ESCAPES:
+            out.append(_JCS_ESCAPES[ch])
         elif o < 0x20 or 0xD800 <= o <= 0xDFFF:
             out.append("\\u%04x" % o)
         else:
@@ -275,26 +275,39 @@ def inclusion_path(m, h):
     return inclusion_path(m - k, h[k:]) + [_mth_rec(h[:k])]
 
 
+def _walk(fn, sn, path):
+    """The walk up the tree that RFC 9162 §2.1.3.2 and §2.1.4.2 share, from
+    node indexes fn and sn: for each node of path, whether it is hashed on
+    the left of the running hash. Returns (steps, sn) with steps a list of
+    (node, on_the_left), or None when the path is longer than the tree."""
+    steps = []
+    for c in path:
+        if sn == 0:
+            return None
+        left = bool(fn & 1 or fn == sn)
+        steps.append((c, left))
+        if left and not fn & 1:
+            while True:
+                fn >>= 1
+                sn >>= 1
+                if fn & 1 or fn == 0:
+                    break
+        fn >>= 1
+        sn >>= 1
+    return steps, sn
+
+
 def verify_inclusion(index, size, lhash, path, root):
     """RFC 9162 §2.1.3.2."""
     if index >= size:
         return False
-    fn, sn, r = index, size - 1, lhash
-    for p in path:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            if not fn & 1:
-                while True:
-                    fn >>= 1
-                    sn >>= 1
-                    if fn & 1 or fn == 0:
-                        break
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
+    walked = _walk(index, size - 1, path)
+    if walked is None:
+        return False
+    steps, sn = walked
+    r = lhash
+    for p, left in steps:
+        r = node_hash(p, r) if left else node_hash(r, p)
     return sn == 0 and r == root
 
 
@@ -327,23 +340,17 @@ def verify_consistency(first, second, first_hash, second_hash, proof):
     while fn & 1:
         fn >>= 1
         sn >>= 1
+    walked = _walk(fn, sn, proof[1:])
+    if walked is None:
+        return False
+    steps, sn = walked
     fr = sr = proof[0]
-    for c in proof[1:]:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
+    for c, left in steps:
+        if left:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while True:
-                    fn >>= 1
-                    sn >>= 1
-                    if fn & 1 or fn == 0:
-                        break
         else:
             sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
     return fr == first_hash and sr == second_hash and sn == 0
 
 
