@@ -12,13 +12,9 @@ mod common;
 
 use canvass_model::Card;
 use canvass_store::{ElectionId, Store};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 const CHILD_ENV: &str = "CANVASS_STORE_KILL_CHILD";
-const MARKER: &str = "child: importing";
 
 /// In the child: import far more cards than can be stored before the kill.
 #[test]
@@ -31,18 +27,8 @@ fn child_import() {
     // the kill leaves a half-written transaction on disk.
     store.set_import_cache_kib(256);
     let def = common::election();
-    let file: Arc<str> = Arc::from("killed.json");
     let mut import = store.card_import(ElectionId(1)).unwrap();
-    for i in 0..50_000_000u64 {
-        import
-            .push(&def, &common::card("killed", i, &file))
-            .unwrap();
-        if i == 1000 {
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{MARKER}").unwrap();
-            out.flush().unwrap();
-        }
-    }
+    common::push_until_killed(1000, |card| import.push(&def, card));
     import.commit(&def).unwrap();
 }
 
@@ -63,30 +49,12 @@ fn import_killed_at_random_points_leaves_nothing() {
             .import_cards(e, &def, before.iter().cloned().map(Ok::<_, std::io::Error>))
             .unwrap();
     }
-    let exe = std::env::current_exe().unwrap();
     let mut delays = common::Gen(20_261_122);
     let wal = dir.path().join("killed.db-wal");
     let mut largest_wal = 0;
     for trial in 0..5 {
-        let mut child = Command::new(&exe)
-            .args(["--exact", "child_import", "--nocapture", "--test-threads=1"])
-            .env(CHILD_ENV, &path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let started = lines.any(|l| l.map(|l| l.contains(MARKER)).unwrap_or(false));
-        assert!(started, "trial {trial}: the child never started importing");
         let delay = Duration::from_millis(100 + delays.below(900));
-        std::thread::sleep(delay);
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
-        assert!(
-            !status.success(),
-            "trial {trial}: the child finished before the kill"
-        );
+        common::kill_child_import(CHILD_ENV, &path, trial, delay);
         largest_wal = largest_wal.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
 
         let store = Store::open(&path).unwrap();

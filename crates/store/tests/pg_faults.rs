@@ -19,14 +19,12 @@ mod common;
 use canvass_model::Card;
 use canvass_store::{ElectionId, PgStore, StoreError};
 use std::convert::Infallible;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 const URL_ENV: &str = "CANVASS_TEST_POSTGRES_URL";
 const CHILD_ENV: &str = "CANVASS_STORE_PG_KILL_CHILD";
-const MARKER: &str = "child: importing";
 
 fn url() -> Option<String> {
     let url = std::env::var(URL_ENV).ok();
@@ -109,19 +107,9 @@ fn child_import() {
     let url = std::env::var(URL_ENV).unwrap();
     let mut store = PgStore::open_schema(&url, &schema).unwrap();
     let def = common::election();
-    let file: Arc<str> = Arc::from("killed.json");
     let mut import = store.card_import(ElectionId(1)).unwrap();
-    for i in 0..50_000_000u64 {
-        import
-            .push(&def, &common::card("killed", i, &file))
-            .unwrap();
-        // Two batches of 1,000 are on the server by now.
-        if i == 2000 {
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{MARKER}").unwrap();
-            out.flush().unwrap();
-        }
-    }
+    // At card 2,000 two batches of 1,000 are on the server.
+    common::push_until_killed(2000, |card| import.push(&def, card));
     import.commit(&def).unwrap();
 }
 
@@ -142,29 +130,11 @@ fn import_killed_at_random_points_leaves_nothing() {
             .import_cards(e, &def, before.iter().cloned().map(Ok::<_, Infallible>))
             .unwrap();
     }
-    let exe = std::env::current_exe().unwrap();
     let mut delays = common::Gen(20_261_206);
     let mut admin = admin(&url);
     for trial in 0..4 {
-        let mut child = Command::new(&exe)
-            .args(["--exact", "child_import", "--nocapture", "--test-threads=1"])
-            .env(CHILD_ENV, schema)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let started = lines.any(|l| l.map(|l| l.contains(MARKER)).unwrap_or(false));
-        assert!(started, "trial {trial}: the child never started importing");
         let delay = Duration::from_millis(50 + delays.below(500));
-        std::thread::sleep(delay);
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
-        assert!(
-            !status.success(),
-            "trial {trial}: the child finished before the kill"
-        );
+        common::kill_child_import(CHILD_ENV, schema, trial, delay);
 
         let store = PgStore::open_schema(&url, schema).unwrap();
         let e = ElectionId(1);

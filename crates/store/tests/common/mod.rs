@@ -5,7 +5,10 @@ use canvass_model::{
     CandidateKind, Card, CardId, Choice, ContestKind, ContestVotes, Election, Fraction, Mark,
     SourceRef,
 };
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Three contests: plurality (3 candidates), ranked (4), supermajority (2).
 pub fn election() -> Election {
@@ -121,4 +124,57 @@ pub fn card(prefix: &str, i: u64, file: &Arc<str>) -> Card {
 pub fn cards(prefix: &str, start: u64, n: u64) -> Vec<Card> {
     let file: Arc<str> = Arc::from(format!("{prefix}.json"));
     (start..start + n).map(|i| card(prefix, i, &file)).collect()
+}
+
+/// What a killed import's child prints once it is well into its import.
+pub const MARKER: &str = "child: importing";
+
+/// In a kill test's child: push the cards `killed-0..` (far more than can
+/// be stored before the kill) with `push`, printing [`MARKER`] on standard
+/// output once card `marker_at` is pushed. Returns only if the kill never
+/// came (the caller then commits, and the parent fails the test).
+pub fn push_until_killed<E: std::fmt::Debug>(
+    marker_at: u64,
+    mut push: impl FnMut(&Card) -> Result<(), E>,
+) {
+    let file: Arc<str> = Arc::from("killed.json");
+    for i in 0..50_000_000u64 {
+        push(&card("killed", i, &file)).unwrap();
+        if i == marker_at {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{MARKER}").unwrap();
+            out.flush().unwrap();
+        }
+    }
+}
+
+/// In a kill test: run this test binary's `child_import` test alone with
+/// `env` set to `value` (which makes it the child), wait until the child
+/// says [`MARKER`], let it import for `delay` more and kill it; the child
+/// must not have finished.
+pub fn kill_child_import(
+    env: &str,
+    value: impl AsRef<std::ffi::OsStr>,
+    trial: u32,
+    delay: Duration,
+) {
+    let exe = std::env::current_exe().unwrap();
+    let mut child = Command::new(&exe)
+        .args(["--exact", "child_import", "--nocapture", "--test-threads=1"])
+        .env(env, value)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let started = lines.any(|l| l.map(|l| l.contains(MARKER)).unwrap_or(false));
+    assert!(started, "trial {trial}: the child never started importing");
+    std::thread::sleep(delay);
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "trial {trial}: the child finished before the kill"
+    );
 }
