@@ -468,9 +468,10 @@ macro_rules! store_suite {
             assert_eq!(store.pending_step(audit).unwrap(), None);
         }
 
-        #[test]
-        fn evidence_log_api() {
-            let Some(mut store) = ($open)("evidence_log_api") else { return };
+        /// The evidence log's API on `store`, in a new election: appends
+        /// three entries (seq 0–2) and checkpoints at sizes 2 and 3, checking
+        /// what it reads back and what it refuses. Returns the election.
+        pub fn check_evidence_log_api(store: &mut $ty) -> ElectionId {
             let e = store.create_election("log").unwrap();
             let a = store
                 .append_log(e, "commitment", b"{\"root\":\"ab\"}", "admin")
@@ -511,6 +512,13 @@ macro_rules! store_suite {
                 store.checkpoints(e).unwrap(),
                 vec![cp(2, "two"), cp(3, "three")]
             );
+            e
+        }
+
+        #[test]
+        fn evidence_log_api() {
+            let Some(mut store) = ($open)("evidence_log_api") else { return };
+            check_evidence_log_api(&mut store);
         }
 
         #[test]
