@@ -1,24 +1,10 @@
 //! ABIF (electorama's Aggregated Ballot Information Format), our fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod ess_common;
+mod common;
 
 use canvass_formats::{Format, SourceOptions, detect};
-use canvass_model::{Card, Choice, Election};
-use ess_common::{read_all, testdata};
-
-fn ranking(election: &Election, card: &Card) -> String {
-    let v = &card.contests[0];
-    let contest = election.contest(v.contest);
-    v.marks
-        .iter()
-        .map(|m| match m.choice {
-            Choice::Candidate(c) => format!("{}:{}", m.rank, contest.candidate(c).unwrap().name),
-            Choice::Overvote => format!("{}:OVERVOTE", m.rank),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use common::{ranking, read_all, testdata};
 
 #[test]
 fn tennessee_example() {

@@ -3,43 +3,15 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use canvass_formats::{Format, SourceOptions, read_path};
-use canvass_model::{Card, Election};
-use std::path::{Path, PathBuf};
+mod common;
 
-fn data() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipped: ../shared/data not found");
-        None
-    }
-}
-
-fn read_all(path: &Path, format: Format, contest: Option<&str>) -> (Election, Vec<Card>) {
-    let options = SourceOptions {
-        contest: contest.map(str::to_owned),
-        ..SourceOptions::default()
-    };
-    let mut election = Election::default();
-    let mut cards = Vec::new();
-    read_path(path, format, &options, &mut election, &mut |_, c| {
-        cards.push(c);
-        Ok(())
-    })
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    (election, cards)
-}
+use canvass_formats::Format;
+use common::{check_rctab_case, rctab_case, rctab_total_ballots, read_contest};
 
 /// Read every CDF source of an RCTab case with its `contestId`, and return the
 /// number of cards that hold that contest, and RCTab's `totalNumBallots`.
 fn case_ballots(case: &str) -> Option<(u64, u64)> {
-    let root = data()?.join("rctab").join(case);
-    let config: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join(format!("{case}_config.json"))).ok()?,
-    )
-    .ok()?;
+    let (root, config) = rctab_case(case)?;
     let mut ours = 0u64;
     for source in config["cvrFileSources"].as_array()? {
         assert_eq!(source["provider"], "cdf");
@@ -50,40 +22,23 @@ fn case_ballots(case: &str) -> Option<(u64, u64)> {
         } else {
             Format::CdfJson
         };
-        let (election, cards) = read_all(&file, format, Some(contest));
+        let (election, cards) = read_contest(&file, format, Some(contest))
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let id = election
             .find_contest_by_name(contest)
             .or_else(|| election.find_contest(contest));
         let id = id.unwrap_or_else(|| panic!("{case}: contest {contest} not interned"));
         ours += cards.iter().filter(|c| c.votes_for(id).is_some()).count() as u64;
     }
-    let report = ["_expected_summary.json", "_expected_detailed_report.json"]
-        .iter()
-        .find_map(|s| std::fs::read_to_string(root.join(format!("{case}{s}"))).ok())?;
-    let report: serde_json::Value = serde_json::from_str(&report).ok()?;
-    let total = report["summary"]["totalNumBallots"]
-        .as_str()?
-        .parse()
-        .ok()?;
-    Some((ours, total))
-}
-
-fn check_case(case: &str) {
-    let Some((ours, rctab)) = case_ballots(case) else {
-        eprintln!("skipped: {case} has no CVR input or report here");
-        return;
-    };
-    assert_eq!(
-        ours, rctab,
-        "{case}: cards holding the contest vs RCTab totalNumBallots"
-    );
+    let reports = ["_expected_summary.json", "_expected_detailed_report.json"];
+    Some((ours, rctab_total_ballots(&root, case, &reports)?))
 }
 
 macro_rules! cases {
     ($($name:ident),* $(,)?) => {$(
         #[test]
         fn $name() {
-            check_case(stringify!($name));
+            check_rctab_case(stringify!($name), case_ballots(stringify!($name)));
         }
     )*};
 }

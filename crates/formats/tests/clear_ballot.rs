@@ -1,11 +1,11 @@
 //! Clear Ballot CVR CSV: RCTab case `clear_ballot_with_inline_comma`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod ess_common;
+mod common;
 
 use canvass_formats::{Format, FormatError, SourceOptions};
 use canvass_model::{Choice, ContestKind};
-use ess_common::{data, rctab_sources, read_all};
+use common::{data, rctab_sources, read_all};
 
 #[test]
 fn clear_ballot_with_inline_comma() {

@@ -2,10 +2,10 @@
 //! that are no format; files whose extension lies; truncated zips.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod ess_common;
+mod common;
 
 use canvass_formats::{Format, FormatError, detect};
-use ess_common::{data, testdata};
+use common::{data, testdata};
 use std::path::Path;
 
 fn check(path: &Path, expected: Format) {
@@ -121,7 +121,7 @@ fn truncated_xlsx_is_truncated() {
     let cut = tmp.path().join("cut.xlsx");
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
     check_err(&cut, "truncated");
-    let err = ess_common::read_all(&cut, Format::EssXlsx, &Default::default()).unwrap_err();
+    let err = common::read_all(&cut, Format::EssXlsx, &Default::default()).unwrap_err();
     assert!(matches!(err, FormatError::Truncated { .. }), "{err}");
     assert!(err.to_string().contains("cut.xlsx"), "{err}");
 }

@@ -2,8 +2,11 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use canvass_formats::{Format, FormatError, SourceOptions, read_path};
+mod common;
+
+use canvass_formats::{Format, FormatError};
 use canvass_model::{CandidateKind, Card, Choice, ContestKind, Election};
+use common::read_contest;
 use std::path::{Path, PathBuf};
 
 fn fixture() -> PathBuf {
@@ -14,23 +17,7 @@ fn fixture() -> PathBuf {
 }
 
 fn try_read(path: &Path, contest: Option<&str>) -> Result<(Election, Vec<Card>), FormatError> {
-    let options = SourceOptions {
-        contest: contest.map(str::to_owned),
-        ..SourceOptions::default()
-    };
-    let mut election = Election::default();
-    let mut cards = Vec::new();
-    read_path(
-        path,
-        Format::DominionCsv,
-        &options,
-        &mut election,
-        &mut |_, c| {
-            cards.push(c);
-            Ok(())
-        },
-    )?;
-    Ok((election, cards))
+    read_contest(path, Format::DominionCsv, contest)
 }
 
 /// The names marked on `card` in `contest`, or `None` when the contest is not on it.

@@ -3,38 +3,15 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use canvass_formats::{Format, FormatError, SourceOptions, read_path};
+mod common;
+
+use canvass_formats::{Format, FormatError};
 use canvass_model::{Card, Choice, Election, Mark};
+use common::{check_rctab_case, data, rctab_case, rctab_total_ballots, read_contest};
 use std::path::{Path, PathBuf};
 
-fn data() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipped: ../shared/data not found");
-        None
-    }
-}
-
 fn try_read(path: &Path, contest: Option<&str>) -> Result<(Election, Vec<Card>), FormatError> {
-    let options = SourceOptions {
-        contest: contest.map(str::to_owned),
-        ..SourceOptions::default()
-    };
-    let mut election = Election::default();
-    let mut cards = Vec::new();
-    read_path(
-        path,
-        Format::DominionJson,
-        &options,
-        &mut election,
-        &mut |_, c| {
-            cards.push(c);
-            Ok(())
-        },
-    )?;
-    Ok((election, cards))
+    read_contest(path, Format::DominionJson, contest)
 }
 
 fn read(path: &Path, contest: Option<&str>) -> (Election, Vec<Card>) {
@@ -145,11 +122,7 @@ fn shangrla_split_export_reads_both_files_in_order() {
 /// Cards holding the configured contest, for every source of an RCTab case,
 /// and RCTab's `totalNumBallots`.
 fn case_ballots(case: &str) -> Option<(u64, u64)> {
-    let root = data()?.join("rctab").join(case);
-    let config: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join(format!("{case}_config.json"))).ok()?,
-    )
-    .ok()?;
+    let (root, config) = rctab_case(case)?;
     let mut ours = 0u64;
     for source in config["cvrFileSources"].as_array()? {
         assert_eq!(source["provider"], "dominion");
@@ -159,32 +132,15 @@ fn case_ballots(case: &str) -> Option<(u64, u64)> {
         let cid = election.find_contest(contest).expect("contest interned");
         ours += cards.iter().filter(|c| c.votes_for(cid).is_some()).count() as u64;
     }
-    let report =
-        std::fs::read_to_string(root.join(format!("{case}_expected_detailed_report.json"))).ok()?;
-    let report: serde_json::Value = serde_json::from_str(&report).ok()?;
-    let total = report["summary"]["totalNumBallots"]
-        .as_str()?
-        .parse()
-        .ok()?;
-    Some((ours, total))
-}
-
-fn check_case(case: &str) {
-    let Some((ours, rctab)) = case_ballots(case) else {
-        eprintln!("skipped: {case} has no CVR input or report here");
-        return;
-    };
-    assert_eq!(
-        ours, rctab,
-        "{case}: cards holding the contest vs RCTab totalNumBallots"
-    );
+    let reports = ["_expected_detailed_report.json"];
+    Some((ours, rctab_total_ballots(&root, case, &reports)?))
 }
 
 macro_rules! cases {
     ($($name:ident = $case:literal),* $(,)?) => {$(
         #[test]
         fn $name() {
-            check_case($case);
+            check_rctab_case($case, case_ballots($case));
         }
     )*};
 }

@@ -2,11 +2,11 @@
 //! Minneapolis 2013 numbers RCTab publishes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod ess_common;
+mod common;
 
 use canvass_formats::{Format, FormatError, SourceOptions};
 use canvass_model::{CandidateKind, Card, Choice, Election};
-use ess_common::{data, read_all, testdata};
+use common::{data, read_all, testdata};
 
 /// A card as text: `id|precinct|batch|record|marks` with marks `rank:name`.
 fn show(election: &Election, card: &Card) -> String {
@@ -210,7 +210,7 @@ fn overvote_delimiter_puts_several_candidates_at_one_rank() {
 fn treat_blank_as_undeclared_write_in_case() {
     let Some(data) = data() else { return };
     let case = data.join("rctab/test_set_treat_blank_as_undeclared_write_in");
-    let sources = ess_common::rctab_sources(&case);
+    let sources = common::rctab_sources(&case);
     let s = &sources[0];
     assert!(s.options.treat_blank_as_undeclared_write_in);
     let (election, cards) = read_all(&s.path, s.format.unwrap(), &s.options).unwrap();
@@ -272,7 +272,7 @@ fn conversions_from_ess_matches_rctab_cvr_ids_and_rankings() {
     // and the ranks (RCTab writes `undervote` for an empty rank).
     let Some(data) = data() else { return };
     let case = data.join("rctab/conversions_from_ess");
-    let s = ess_common::rctab_sources(&case).remove(0);
+    let s = common::rctab_sources(&case).remove(0);
     let (election, cards) = read_all(&s.path, s.format.unwrap(), &s.options).unwrap();
     let expected = std::fs::read_to_string(case.join("conversions_from_ess_expected.csv")).unwrap();
     let rows: Vec<Vec<&str>> = expected

@@ -3,7 +3,7 @@
 //! panic. Cut zips (xlsx, Hart zip) must give `Err`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod ess_common;
+mod common;
 
 use canvass_formats::{Format, SourceOptions, detect, read_path};
 use canvass_model::Election;
@@ -106,7 +106,7 @@ fn cut_and_read(src: &Path, format: Format, options: &SourceOptions, must_fail: 
 
 #[test]
 fn truncated_real_files_never_panic() {
-    let Some(data) = ess_common::data() else {
+    let Some(data) = common::data() else {
         return;
     };
     let r = data.join("rctab");
@@ -151,7 +151,7 @@ fn truncated_real_files_never_panic() {
         true,
     );
     cut_and_read(
-        &ess_common::testdata("abif/tennessee.abif"),
+        &common::testdata("abif/tennessee.abif"),
         Format::Abif,
         &SourceOptions::default(),
         false,

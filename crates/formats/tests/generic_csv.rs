@@ -2,27 +2,12 @@
 //! rank-column variant (VoteKit's Minneapolis 2013 export).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod ess_common;
+mod common;
 
 use canvass_formats::{Format, SourceOptions};
-use canvass_model::{CandidateKind, Card, Choice, Election};
-use ess_common::{data, rctab_sources, read_all};
+use canvass_model::{CandidateKind, Card, Election};
+use common::{data, ranking, rctab_sources, read_all};
 use std::collections::BTreeMap;
-
-/// A card's ranking as names: `rank:name` (`rank:OVERVOTE`).
-fn ranking(election: &Election, card: &Card) -> String {
-    let votes = &card.contests[0];
-    let contest = election.contest(votes.contest);
-    votes
-        .marks
-        .iter()
-        .map(|m| match m.choice {
-            Choice::Candidate(c) => format!("{}:{}", m.rank, contest.candidate(c).unwrap().name),
-            Choice::Overvote => format!("{}:OVERVOTE", m.rank),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 #[test]
 fn generic_csv_test_case() {

@@ -2,11 +2,11 @@
 //! `hart_cedar_park_school_board`, zips and damaged zips.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod ess_common;
+mod common;
 
 use canvass_formats::{Format, FormatError, SourceOptions, detect};
 use canvass_model::{CandidateKind, Card, Choice, Election};
-use ess_common::{count, data, rctab_sources, read_all};
+use common::{count, data, rctab_sources, read_all};
 use std::io::Write;
 use std::path::Path;
 

@@ -2,13 +2,13 @@
 //! 2021 JSON contests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod ess_common;
+mod common;
 
 use canvass_formats::{
     Format, FormatError, SourceOptions, detect, raire_json_total_auditable_ballots,
 };
 use canvass_model::Choice;
-use ess_common::{count, data, read_all};
+use common::{count, data, read_all};
 
 #[test]
 fn shangrla_raire_csv_ballot_counts() {

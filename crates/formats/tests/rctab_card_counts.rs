@@ -6,9 +6,9 @@
 //! `CANVASS_HEAVY_TESTS=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod ess_common;
+mod common;
 
-use ess_common::{count, data, expected_total, rctab_sources};
+use common::{count, data, expected_total, rctab_sources};
 
 /// Cases RCTab has no expected total for, with the reason.
 const NO_EXPECTED: &[(&str, &str)] = &[

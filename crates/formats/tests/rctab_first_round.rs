@@ -2,10 +2,10 @@
 //! its first marked rank: the reader alone must reproduce them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod ess_common;
+mod common;
 
 use canvass_model::Choice;
-use ess_common::{data, rctab_sources, read_all};
+use common::{data, rctab_sources, read_all};
 use std::collections::BTreeMap;
 
 /// Ballots per first-marked candidate (as named in the file), plus

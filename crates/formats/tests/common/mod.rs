@@ -1,10 +1,10 @@
-//! Helpers shared by the ES&S-family reader tests: locating the shared
-//! data, turning an RCTab `cvrFileSources` entry into `SourceOptions`, and
-//! counting what a reader yields.
+//! Helpers shared by the reader tests: locating the shared data, reading or
+//! counting what a reader yields, turning an RCTab `cvrFileSources` entry
+//! into `SourceOptions`, and RCTab's ballot totals.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use canvass_formats::{Format, FormatError, SourceOptions, read_path};
-use canvass_model::{Card, Election};
+use canvass_model::{Card, Choice, Election};
 use std::path::{Path, PathBuf};
 
 /// The shared data folder, or `None` (after saying so) when absent.
@@ -36,6 +36,35 @@ pub fn read_all(
         Ok(())
     })?;
     Ok((election, cards))
+}
+
+/// Read a path and collect every card, keeping only `contest` when given.
+pub fn read_contest(
+    path: &Path,
+    format: Format,
+    contest: Option<&str>,
+) -> Result<(Election, Vec<Card>), FormatError> {
+    let options = SourceOptions {
+        contest: contest.map(str::to_owned),
+        ..SourceOptions::default()
+    };
+    read_all(path, format, &options)
+}
+
+/// A card's ranking in its first contest, as names: `rank:name`
+/// (`rank:OVERVOTE`), space-separated.
+pub fn ranking(election: &Election, card: &Card) -> String {
+    let votes = &card.contests[0];
+    let contest = election.contest(votes.contest);
+    votes
+        .marks
+        .iter()
+        .map(|m| match m.choice {
+            Choice::Candidate(c) => format!("{}:{}", m.rank, contest.candidate(c).unwrap().name),
+            Choice::Overvote => format!("{}:OVERVOTE", m.rank),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Read a path and count the cards without keeping them.
@@ -156,4 +185,38 @@ pub fn expected_total(case_dir: &Path) -> Option<u64> {
         }
     }
     None
+}
+
+/// An RCTab regression case of the shared data: its folder and its
+/// `_config.json`, or `None` when either is absent.
+pub fn rctab_case(case: &str) -> Option<(PathBuf, serde_json::Value)> {
+    let root = data()?.join("rctab").join(case);
+    let config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(format!("{case}_config.json"))).ok()?,
+    )
+    .ok()?;
+    Some((root, config))
+}
+
+/// RCTab's `totalNumBallots` for `case` in `root`, from the first of its
+/// `reports` (`_expected_summary.json`, ...) that can be read.
+pub fn rctab_total_ballots(root: &Path, case: &str, reports: &[&str]) -> Option<u64> {
+    let report = reports
+        .iter()
+        .find_map(|s| std::fs::read_to_string(root.join(format!("{case}{s}"))).ok())?;
+    let report: serde_json::Value = serde_json::from_str(&report).ok()?;
+    report["summary"]["totalNumBallots"].as_str()?.parse().ok()
+}
+
+/// `counts` (the cards holding the case's contest, RCTab's
+/// `totalNumBallots`) agree; skips with a message when `None`.
+pub fn check_rctab_case(case: &str, counts: Option<(u64, u64)>) {
+    let Some((ours, rctab)) = counts else {
+        eprintln!("skipped: {case} has no CVR input or report here");
+        return;
+    };
+    assert_eq!(
+        ours, rctab,
+        "{case}: cards holding the contest vs RCTab totalNumBallots"
+    );
 }
