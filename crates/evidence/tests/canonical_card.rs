@@ -3,11 +3,13 @@
 //! object), it does not depend on the order a reader met contests,
 //! candidates and marks, and every field that matters changes it.
 
+mod common;
+
 use canvass_evidence::EvidenceError;
 use canvass_evidence::canonical::{encode_card, to_canonical_json};
 use canvass_model::{
-    CandidateId, Card, CardId, CardLocation, Choice, ContestId, ContestKind, ContestVotes,
-    Election, Mark, SourceRef,
+    Card, CardId, CardLocation, Choice, ContestId, ContestKind, ContestVotes, Election, Mark,
+    SourceRef,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -183,40 +185,10 @@ fn a_simple_card_encodes_as_documented() {
 
 #[test]
 fn unknown_contest_or_candidate_or_duplicate_contest_is_an_error() {
-    let mut e = Election::default();
-    let mayor = e.intern_contest("mayor", "Mayor", ContestKind::Plurality);
-    let mut c = Card::new(CardId::new("x"));
-    c.contests.push(ContestVotes::new(ContestId(5), vec![]));
-    assert_eq!(
-        encode(&e, &c),
-        Err(EvidenceError::UnknownContest {
-            card: "x".into(),
-            contest: 5
-        })
-    );
-    c.contests = vec![ContestVotes::new(
-        mayor,
-        vec![Mark::vote(Choice::Candidate(CandidateId(3)))],
-    )];
-    assert_eq!(
-        encode(&e, &c),
-        Err(EvidenceError::UnknownCandidate {
-            card: "x".into(),
-            contest: "mayor".into(),
-            candidate: 3
-        })
-    );
-    c.contests = vec![
-        ContestVotes::new(mayor, vec![]),
-        ContestVotes::new(mayor, vec![]),
-    ];
-    assert_eq!(
-        encode(&e, &c),
-        Err(EvidenceError::DuplicateContest {
-            card: "x".into(),
-            contest: "mayor".into()
-        })
-    );
+    let (e, cases) = common::refused_cards();
+    for (c, err) in cases {
+        assert_eq!(encode(&e, &c), Err(err), "{:?}", c.contests);
+    }
 }
 
 proptest! {

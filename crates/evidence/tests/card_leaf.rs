@@ -4,12 +4,12 @@
 //! encoding is injective: different cards give different bytes), and
 //! independence from the order a reader met contests, candidates and marks.
 
-use canvass_evidence::EvidenceError;
+mod common;
+
 use canvass_evidence::canonical::{CardLeafEncoder, encode_card_leaf};
 use canvass_evidence::commitment::card_leaf_hash;
 use canvass_model::{
-    CandidateId, Card, CardId, CardLocation, Choice, ContestId, ContestKind, ContestVotes,
-    Election, Mark,
+    Card, CardId, CardLocation, Choice, ContestKind, ContestVotes, Election, Mark,
 };
 use proptest::prelude::*;
 
@@ -101,41 +101,16 @@ fn a_card_with_nothing_known_is_tag_id_and_absences() {
 
 #[test]
 fn unknown_contest_candidate_and_duplicate_contest_are_errors() {
-    let mut e = Election::default();
-    let mayor = e.intern_contest("mayor", "Mayor", ContestKind::Plurality);
-    let mut c = Card::new(CardId::new("x"));
-    c.contests.push(ContestVotes::new(ContestId(5), vec![]));
+    let (e, cases) = common::refused_cards();
     let mut out = Vec::new();
-    assert_eq!(
-        encode_card_leaf(&c, &e, &mut out),
-        Err(EvidenceError::UnknownContest {
-            card: "x".into(),
-            contest: 5
-        })
-    );
-    c.contests = vec![ContestVotes::new(
-        mayor,
-        vec![Mark::vote(Choice::Candidate(CandidateId(3)))],
-    )];
-    assert_eq!(
-        encode_card_leaf(&c, &e, &mut out),
-        Err(EvidenceError::UnknownCandidate {
-            card: "x".into(),
-            contest: "mayor".into(),
-            candidate: 3
-        })
-    );
-    c.contests = vec![
-        ContestVotes::new(mayor, vec![]),
-        ContestVotes::new(mayor, vec![]),
-    ];
-    assert_eq!(
-        encode_card_leaf(&c, &e, &mut out),
-        Err(EvidenceError::DuplicateContest {
-            card: "x".into(),
-            contest: "mayor".into()
-        })
-    );
+    for (c, err) in cases {
+        assert_eq!(
+            encode_card_leaf(&c, &e, &mut out),
+            Err(err),
+            "{:?}",
+            c.contests
+        );
+    }
 }
 
 /// What the leaf commits to, normalized as docs/CANONICAL.md says: contests
