@@ -8,14 +8,16 @@ use canvass_model::{
 use canvass_tabulate::{Outcome, Tabulator, report};
 use proptest::prelude::*;
 
-/// One contest with `names` as candidates; `cards` lists each card's marks
-/// as candidate indexes (`9` means an overvote mark as the source gives it).
-fn run(
+/// Every contest's result of one contest with `names` as candidates;
+/// `cards` lists each card's marks as candidate indexes (`overvote` means an
+/// overvote mark as the source gives it).
+fn results<M: AsRef<[u32]>>(
     kind: ContestKind,
     seats: u32,
     names: &[&str],
-    cards: &[&[u32]],
-) -> canvass_tabulate::ContestResult {
+    cards: &[M],
+    overvote: u32,
+) -> Vec<canvass_tabulate::ContestResult> {
     let mut election = Election::default();
     let c = election.intern_contest("c1", "Contest", kind);
     election.contest_mut(c).seats = seats;
@@ -26,9 +28,10 @@ fn run(
     for (i, marks) in cards.iter().enumerate() {
         let mut card = Card::new(CardId::new(i.to_string()));
         let marks = marks
+            .as_ref()
             .iter()
             .map(|&m| {
-                Mark::vote(if m == 9 {
+                Mark::vote(if m == overvote {
                     Choice::Overvote
                 } else {
                     Choice::Candidate(CandidateId(m))
@@ -38,7 +41,19 @@ fn run(
         card.contests.push(ContestVotes::new(c, marks));
         t.add(&card);
     }
-    let mut results = t.results(&election);
+    t.results(&election)
+}
+
+/// The result of one contest with `names` as candidates; `cards` lists each
+/// card's marks as candidate indexes (`9` means an overvote mark as the
+/// source gives it).
+fn run(
+    kind: ContestKind,
+    seats: u32,
+    names: &[&str],
+    cards: &[&[u32]],
+) -> canvass_tabulate::ContestResult {
+    let mut results = results(kind, seats, names, cards, 9);
     assert_eq!(results.len(), 1);
     results.remove(0)
 }
@@ -221,34 +236,13 @@ fn card_marks() -> impl Strategy<Value = Vec<Vec<u32>>> {
     prop::collection::vec(prop::collection::vec(0u32..5, 0..5), 0..60)
 }
 
+/// [`results`] with candidates A–D (index 4 stands for an overvote mark).
 fn tabulate(
     kind: ContestKind,
     seats: u32,
     cards: &[Vec<u32>],
 ) -> Vec<canvass_tabulate::ContestResult> {
-    let mut election = Election::default();
-    let c = election.intern_contest("c", "C", kind);
-    election.contest_mut(c).seats = seats;
-    for n in ["A", "B", "C", "D"] {
-        election.contest_mut(c).intern_candidate(n, n);
-    }
-    let mut t = Tabulator::new();
-    for (i, marks) in cards.iter().enumerate() {
-        let mut card = Card::new(CardId::new(i.to_string()));
-        let marks = marks
-            .iter()
-            .map(|&m| {
-                Mark::vote(if m == 4 {
-                    Choice::Overvote
-                } else {
-                    Choice::Candidate(CandidateId(m))
-                })
-            })
-            .collect();
-        card.contests.push(ContestVotes::new(c, marks));
-        t.add(&card);
-    }
-    t.results(&election)
+    results(kind, seats, &["A", "B", "C", "D"], cards, 4)
 }
 
 proptest! {
