@@ -234,43 +234,12 @@ fn bad_rows_name_file_row_and_field() {
     // Hand tallies: a batch not drawn, an unknown candidate, a changed count.
     let (m, _, spec, tallies) = example();
     let drawn: BTreeSet<usize> = [0].into_iter().collect();
-    let e = HandBook::default()
-        .accept(
-            &spec,
-            &tallies,
-            &m,
-            &drawn,
-            &[row(2, "b3", "Mayor", "A", 1)],
-        )
-        .unwrap_err();
+    let accept = |book: &HandBook, r: TallyRow| book.accept(&spec, &tallies, &m, &drawn, &[r]);
+    let e = accept(&HandBook::default(), row(2, "b3", "Mayor", "A", 1)).unwrap_err();
     assert!(e.to_string().contains("not drawn"), "{e}");
-    let e = HandBook::default()
-        .accept(
-            &spec,
-            &tallies,
-            &m,
-            &drawn,
-            &[row(2, "b1", "Mayor", "Zed", 1)],
-        )
-        .unwrap_err();
+    let e = accept(&HandBook::default(), row(2, "b1", "Mayor", "Zed", 1)).unwrap_err();
     assert!(e.to_string().contains("field \"candidate\""), "{e}");
-    let (book, _) = HandBook::default()
-        .accept(
-            &spec,
-            &tallies,
-            &m,
-            &drawn,
-            &[row(2, "b1", "Mayor", "A", 1)],
-        )
-        .unwrap();
-    let e = book
-        .accept(
-            &spec,
-            &tallies,
-            &m,
-            &drawn,
-            &[row(2, "b1", "Mayor", "A", 2)],
-        )
-        .unwrap_err();
+    let (book, _) = accept(&HandBook::default(), row(2, "b1", "Mayor", "A", 1)).unwrap();
+    let e = accept(&book, row(2, "b1", "Mayor", "A", 2)).unwrap_err();
     assert!(e.to_string().contains("already recorded"), "{e}");
 }
