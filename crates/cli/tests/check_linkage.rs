@@ -197,10 +197,42 @@ fn duplicates_within_and_across_states() {
         planted.is_subset(&found),
         "{planted:?} not all in {found:?}"
     );
+    // The cases are the pairs where both voted: every planted double voter,
+    // and the people registered in both states (who voted in one) never.
+    let cases: BTreeSet<(String, String)> = across["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["both_voted"] == Value::Bool(true))
+        .map(|p| {
+            (
+                p["a"].as_str().unwrap().to_string(),
+                p["b"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(planted.is_subset(&cases));
+    let moved = pairs(&truth["registered_both"]);
+    assert!(cases.is_disjoint(&moved));
+    // False cases stay within what the finding states: the model's own
+    // expected number of different people among the cases, with a Poisson
+    // allowance (three standard deviations, and one).
+    let false_cases = cases.difference(&planted).count() as f64;
+    let figures = &across["finding"]["figures"];
+    let stated = figures["expected_false_among_cases"].as_f64().unwrap();
+    assert!(
+        false_cases <= stated + 3.0 * stated.sqrt() + 1.0,
+        "{false_cases} false cases vs {stated} stated"
+    );
+    assert_eq!(
+        across["finding"]["status"]["cases"].as_u64().unwrap(),
+        cases.len() as u64
+    );
     eprintln!(
-        "duplicates across: planted {} found {} (expected coincidental {})",
+        "duplicates across: planted {} found {}, cases {} ({false_cases} false, {stated} stated; expected coincidental {})",
         planted.len(),
         found.len(),
+        cases.len(),
         across["expected_coincidental"]
     );
 }

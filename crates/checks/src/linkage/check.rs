@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::coincidence::{self, Coincidence};
+use super::compare::{EVENT, MISSING, level};
 use super::record::{Field, FieldMap, Records, Vocabulary, read_csv};
 use super::{Linkage, Options};
 use crate::CheckError;
@@ -123,6 +124,12 @@ fn coincidence_figures(f: &mut Finding, c: &Coincidence) {
     f.figure("naive_exact_name_and_birth_date_pairs", c.found);
 }
 
+/// The model's expected number of pairs that are two different people
+/// among pairs with these probabilities: Σ (1 − p).
+fn expected_false(probabilities: impl Iterator<Item = f64>) -> f64 {
+    probabilities.map(|p| 1.0 - p).sum()
+}
+
 /// Round for publication so the JSON does not depend on the last bits of
 /// a float sum (every sum here runs in a fixed order anyway).
 fn round(x: f64, digits: i32) -> f64 {
@@ -227,11 +234,10 @@ pub fn deceased(
         ) else {
             continue;
         };
-        let before = match (d.event, v.event) {
-            (Some(died), Some(voted)) if died.is_full() && voted.is_full() => {
-                Some(died.packed() < voted.packed())
-            }
-            _ => None,
+        // The model's own event level (see `EventRule::DeathBeforeVote`).
+        let before = match level(p.pattern, EVENT) {
+            MISSING => None,
+            l => Some(l == 1),
         };
         let m = DeceasedMatch {
             voter: voters.ids.get(p.a as usize).cloned().unwrap_or_default(),
@@ -259,6 +265,18 @@ pub fn deceased(
         matches.push(m);
     }
     let before = finding.failures.len() as u64;
+    finding.figure(
+        "expected_false_among_cases",
+        round(
+            expected_false(
+                matches
+                    .iter()
+                    .filter(|m| m.death_before_vote == Some(true))
+                    .map(|m| m.probability),
+            ),
+            6,
+        ),
+    );
     let no_dates = matches
         .iter()
         .filter(|m| m.death_before_vote.is_none())
@@ -341,17 +359,16 @@ pub fn duplicates(
     hashed_figures(&mut finding, &vocab);
     model_figures(&mut finding, &l, opts);
     coincidence_figures(&mut finding, &c);
-    let voted = |r: &Records, i: u32| -> bool {
-        !r.present.contains(&Field::VotedOn)
-            || r.records.get(i as usize).is_some_and(|x| x.event.is_some())
-    };
     let mut pairs = Vec::with_capacity(l.pairs.len());
     for p in &l.pairs {
         let pair = DuplicatePair {
             a: voters.ids.get(p.a as usize).cloned().unwrap_or_default(),
             b: b.ids.get(p.b as usize).cloned().unwrap_or_default(),
             probability: round(p.probability, 6),
-            both_voted: voted(&voters, p.a) && voted(b, p.b),
+            // The model's own event level (see `EventRule::BothVoted`):
+            // missing when neither file has a `voted_on` column, and then
+            // every record lists a voter.
+            both_voted: level(p.pattern, EVENT) != 0,
         };
         if pair.both_voted {
             let mut details = std::collections::BTreeMap::new();
@@ -369,6 +386,13 @@ pub fn duplicates(
         pairs.push(pair);
     }
     let both = finding.failures.len() as u64;
+    finding.figure(
+        "expected_false_among_cases",
+        round(
+            expected_false(pairs.iter().filter(|p| p.both_voted).map(|p| p.probability)),
+            6,
+        ),
+    );
     finding.figure("pairs", pairs.len() as u64);
     finding.figure("pairs_both_voted", both);
     finding.status = if both > 0 {

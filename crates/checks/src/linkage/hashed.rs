@@ -56,9 +56,12 @@ pub const MIN_SALT_BYTES: usize = 16;
 /// million distinct values has probability about 3 × 10⁻⁶).
 const TOKEN_BYTES: usize = 8;
 
-/// Dice at or above which two names are "close" (level 2 of 3).
+/// Dice at or above which two names are "close" (level 2 of the name
+/// comparison, as Jaro–Winkler 0.94; hashed files have no level 3, one
+/// keying error, as edit distance needs the clear values).
 pub const DICE_NAME_HIGH: f64 = 0.8;
-/// Dice at or above which two names are "similar" (level 1 of 3).
+/// Dice at or above which two names are "similar" (level 1, as
+/// Jaro–Winkler 0.88).
 pub const DICE_NAME_LOW: f64 = 0.6;
 /// Dice at or above which streets and cities agree approximately.
 pub const DICE_FUZZY: f64 = 0.7;

@@ -392,10 +392,16 @@ fn person(r: &mut Rng, id: String, state: &str) -> Person {
         street_number: (1 + r.below(9999)).to_string(),
         address: format!("{} {}", r.pick(STREETS), r.pick(STREET_TYPES)),
         city: CITIES.get(city_i).copied().unwrap_or("").into(),
-        zip: format!("{:05}", 10_000 + city_i * 97 + r.below(40)),
+        zip: format!("{:05}", zip_base(state) + city_i * 97 + r.below(40)),
         state: state.into(),
         event: String::new(),
     }
+}
+
+/// The first ZIP code of a state: each state has its own range, as real
+/// states do, so a record that moved across a border never keeps its ZIP.
+fn zip_base(state: &str) -> usize {
+    if state == "aa" { 10_000 } else { 20_000 }
 }
 
 /// A keying error: one character replaced, dropped or two swapped.
@@ -545,6 +551,8 @@ pub fn generate(cfg: &Config) -> Mock {
         let new_home = person(&mut r, String::new(), "bb");
         d.street_number = new_home.street_number;
         d.address = new_home.address;
+        d.city = new_home.city;
+        d.zip = new_home.zip;
         d.state = new_home.state;
         d.event.clear();
         m.truth.registered_both.push((v.id.clone(), d.id.clone()));

@@ -34,9 +34,9 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 
 use blocking::{Candidates, Pass, PassStats};
-use compare::{K, MISSING, Pattern, TF_FIELDS, level};
+use compare::{EventRule, K, MISSING, Pattern, TF_FIELDS, level};
 use em::Model;
-use record::{Records, Vocabulary, text_index};
+use record::{Field, Records, Vocabulary, text_index};
 
 /// How to link.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +137,20 @@ pub fn link(a: &Records, b: &Records, vocab: &Vocabulary, opts: &Options) -> Lin
     score(&candidates, a, b, false, vocab, &tf, opts)
 }
 
+/// The event that makes a linked pair a case: a death before the vote
+/// when the second file holds death records, both records voting
+/// otherwise.
+pub fn event_rule(a: &Records, b: &Records) -> EventRule {
+    if b.present.contains(&Field::DiedOn) {
+        EventRule::DeathBeforeVote
+    } else {
+        EventRule::BothVoted {
+            a_has_votes: a.present.contains(&Field::VotedOn),
+            b_has_votes: b.present.contains(&Field::VotedOn),
+        }
+    }
+}
+
 /// Find pairs of records within one file that are likely the same person.
 /// Records with the same `id` are not paired.
 pub fn dedupe(a: &Records, vocab: &Vocabulary, opts: &Options) -> Linkage {
@@ -147,7 +161,8 @@ pub fn dedupe(a: &Records, vocab: &Vocabulary, opts: &Options) -> Linkage {
 
 /// Pattern counts of `n` random pairs that blocking did not form
 /// (distinct records, and distinct ids when `same_file`), and how many
-/// pairs in all blocking did not form (it formed `blocked`).
+/// pairs in all blocking did not form (it formed `blocked`); `pattern`
+/// compares record x of `a` with record y of `b`.
 /// Deterministic: the pairs come from a fixed-seed SplitMix64 (Steele, Lea
 /// & Flood 2014).
 fn random_patterns(
@@ -156,8 +171,8 @@ fn random_patterns(
     same_file: bool,
     candidates: &Candidates,
     blocked: u64,
-    vocab: &Vocabulary,
     n: usize,
+    pattern: &(dyn Fn(u32, u32) -> Pattern + Sync),
 ) -> (Vec<Pattern>, f64) {
     let (na, nb) = (a.len() as u64, b.len() as u64);
     let all = if same_file {
@@ -186,12 +201,7 @@ fn random_patterns(
             !candidates.contains(x, y)
                 && (!same_file || (x != y && a.ids.get(x as usize) != a.ids.get(y as usize)))
         })
-        .map(
-            |&(x, y)| match (a.records.get(x as usize), b.records.get(y as usize)) {
-                (Some(ra), Some(rb)) => compare::compare(ra, rb, vocab),
-                _ => Pattern::MAX,
-            },
-        )
+        .map(|&(x, y)| pattern(x, y))
         .collect();
     (patterns, rest)
 }
@@ -244,10 +254,11 @@ fn score(
     tf: &TermFrequency,
     opts: &Options,
 ) -> Linkage {
+    let event = event_rule(a, b);
     // Within one file, records sharing an id are not paired.
     let keep = |x: u32, y: u32| !same_file || a.ids.get(x as usize) != a.ids.get(y as usize);
     let pattern = |x: u32, y: u32| match (a.records.get(x as usize), b.records.get(y as usize)) {
-        (Some(ra), Some(rb)) => compare::compare(ra, rb, vocab),
+        (Some(ra), Some(rb)) => compare::compare(ra, rb, vocab, event),
         _ => Pattern::MAX,
     };
     // First sweep: count the comparison patterns of the candidate pairs.
@@ -274,8 +285,8 @@ fn score(
         same_file,
         candidates,
         n_blocked,
-        vocab,
         opts.random_pairs,
+        &pattern,
     );
     let sample_weight = if sampled.is_empty() {
         0.0
