@@ -120,7 +120,8 @@ for name in ["deceased", "deceased-hashed"]:
     print(f"{name}: candidate pairs {f['candidate_pairs']}, matches {f['matches']}, "
           f"death before vote {f['matches_death_before_vote']} (planted {len(dead)}, found {len(dead & found)}); "
           f"naive exact name+dob pairs {f['naive_exact_name_and_birth_date_pairs']}, "
-          f"expected by coincidence {d['expected_coincidental']:.1f}")
+          f"expected by coincidence {d['expected_coincidental']:.1f}; cases not planted {len(found - dead)}, "
+          f"the model's expected false among cases {f['expected_false_among_cases']:.1f}")
 for name, key in [("duplicates-within", "in_file"), ("duplicates-across", "cross_state")]:
     if not os.path.exists(f"{w}/{name}.out"):
         continue
@@ -128,5 +129,7 @@ for name, key in [("duplicates-within", "in_file"), ("duplicates-across", "cross
     planted = {tuple(sorted(x)) for x in t[key]}
     got = {tuple(sorted((p["a"], p["b"]))) for p in o["pairs"] if p["both_voted"]}
     print(f"{name}: pairs {len(o['pairs'])}, both voted {len(got)} (planted {len(planted)}, found {len(planted & got)}), "
-          f"candidate pairs {o['finding']['figures']['candidate_pairs']}, expected by coincidence {o['expected_coincidental']:.1f}")
+          f"candidate pairs {o['finding']['figures']['candidate_pairs']}, expected by coincidence {o['expected_coincidental']:.1f}; "
+          f"cases not planted {len(got - planted)}, the model's expected false among cases "
+          f"{o['finding']['figures']['expected_false_among_cases']:.1f}")
 PY

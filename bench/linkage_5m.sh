@@ -53,6 +53,8 @@ print(f"canvass deceased: candidate pairs {f['candidate_pairs']}, matches {f['ma
       f"death before vote {f['matches_death_before_vote']} (planted {len(dead)}, found {len(dead & found)}); "
       f"naive exact name+dob pairs {f['naive_exact_name_and_birth_date_pairs']}, "
       f"expected by coincidence {d['expected_coincidental']:.1f}")
+print(f"  cases not planted {len(found - dead)}; the model's expected false among cases "
+      f"{f['expected_false_among_cases']:.1f}")
 for p in f["blocking_passes"]:
     print(f"  pass {p['pass']}: {p['pairs']} pairs, {p['skipped_blocks']} blocks skipped ({p['skipped_pairs']} pairs)")
 PY

@@ -355,34 +355,35 @@ fn one_edit(a: &str, b: &str) -> bool {
 /// technique for computer detection and correction of spelling errors",
 /// CACM 7(3):171–176).
 pub fn one_keying_error(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let (short, long) = if a.len() <= b.len() {
-        (&a, &b)
-    } else {
-        (&b, &a)
-    };
-    // Skip the common prefix; what is left must be one edit.
-    let p = short
-        .iter()
-        .zip(long.iter())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (s, l) = (short.get(p..).unwrap_or(&[]), long.get(p..).unwrap_or(&[]));
-    match l.len() - s.len() {
-        // Replaced: the rest after one character agrees; swapped: the
-        // next two are crossed and the rest agrees.
-        0 => {
-            !s.is_empty()
-                && (s.get(1..) == l.get(1..)
-                    || (s.len() >= 2
-                        && s.first() == l.get(1)
-                        && s.get(1) == l.first()
-                        && s.get(2..) == l.get(2..)))
-        }
-        // Inserted or dropped: the longer one with one character left out.
-        1 => l.get(1..) == Some(s),
-        _ => false,
+    // Names are nearly always ASCII: compare bytes without allocating
+    // (this runs on every pair of different names).
+    if a.is_ascii() && b.is_ascii() {
+        return one_edit_apart(a.as_bytes(), b.as_bytes());
     }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    one_edit_apart(&a, &b)
+}
+
+fn one_edit_apart<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    // Skip the common prefix; what is left must be one edit.
+    let p = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    let (s, l) = (short.get(p..).unwrap_or(&[]), long.get(p..).unwrap_or(&[]));
+    if l.len() > s.len() {
+        // Inserted or dropped: the longer one with one element left out.
+        return l.get(1..) == Some(s);
+    }
+    // Replaced: the rest after one element agrees; swapped: the next two
+    // are crossed and the rest agrees.
+    !s.is_empty()
+        && (s.get(1..) == l.get(1..)
+            || (s.len() >= 2
+                && s.first() == l.get(1)
+                && s.get(1) == l.first()
+                && s.get(2..) == l.get(2..)))
 }
 
 /// American Soundex (Russell 1918; the US National Archives' rules: `h`
