@@ -1,10 +1,13 @@
 //! Realistic mock election records with planted problems, so every check has
 //! an end-to-end test that knows the truth.
 //!
-//! [`write()`] fills a folder with every input the checks read (the file names
-//! below) and returns the [`Planted`] failures: for each check, the locators
-//! of exactly the rows its finding must name. With `plant = false` the same
-//! election is written clean and every check must find nothing. The same
+//! [`write()`] fills a folder with every input the checks read (under the
+//! names in [`files`]) and returns the [`Planted`] failures: for each check,
+//! the locators of exactly the rows its finding must name (for the
+//! record-linkage checks, `deceased` and `duplicates`, the planted people,
+//! whom the finding must name; a pair agreeing by chance may add one). With
+//! `plant = false` the same election is written clean and every check must
+//! find nothing. The same
 //! [`MockConfig`] gives the same bytes (seeded SplitMix64; no clock, no OS
 //! randomness).
 
@@ -33,6 +36,62 @@ impl Default for MockConfig {
             plant: true,
         }
     }
+}
+
+/// The canonical file names of the checks' inputs: [`write()`] writes each
+/// input under its name, and `canvass check reconcile --dir` and `canvass
+/// check all --dir` look for them (docs/CHECKS.md, "Mock records").
+pub mod files {
+    /// Ballot accounting (reconcile `--accounting`).
+    pub const ACCOUNTING: &str = "accounting.csv";
+    /// Poll book check-ins (reconcile `--poll-book`).
+    pub const POLL_BOOK: &str = "poll_book.csv";
+    /// Tabulator tapes (reconcile `--tapes`).
+    pub const TAPES: &str = "tapes.csv";
+    /// Statement of votes (reconcile `--sov`).
+    pub const SOV: &str = "sov.csv";
+    /// Mail envelopes by batch (reconcile `--mail`).
+    pub const MAIL: &str = "mail.csv";
+    /// Mail rejections by batch and reason (reconcile `--mail-rejections`).
+    pub const MAIL_REJECTIONS: &str = "mail_rejections.csv";
+    /// Ballot manifest (reconcile `--manifest`).
+    pub const MANIFEST: &str = "manifest.csv";
+    /// Reported totals (reconcile `--totals`).
+    pub const TOTALS: &str = "totals.csv";
+    /// Every reconcile input, in the order of its options.
+    pub const RECONCILE: [&str; 8] = [
+        ACCOUNTING,
+        POLL_BOOK,
+        TAPES,
+        SOV,
+        MAIL,
+        MAIL_REJECTIONS,
+        MANIFEST,
+        TOTALS,
+    ];
+    /// Machine count (machine-vs-paper `--machine`).
+    pub const MACHINE: &str = "machine.csv";
+    /// Hand count (machine-vs-paper `--hand`).
+    pub const HAND: &str = "hand.csv";
+    /// Audit discrepancies (machine-vs-paper `--discrepancies`).
+    pub const AUDIT_DISCREPANCIES: &str = "audit_discrepancies.csv";
+    /// Mail ballot log (timeliness `--ballots`).
+    pub const MAIL_BALLOTS: &str = "mail_ballots.csv";
+    /// Observer event log (observers `--log`).
+    pub const OBSERVER_LOG: &str = "observer_log.csv";
+    /// Observer access rules (observers `--access`).
+    pub const OBSERVER_ACCESS: &str = "observer_access.csv";
+    /// Counting schedule (observers `--schedule`).
+    pub const COUNTING_SCHEDULE: &str = "counting_schedule.csv";
+    /// Voter file with history, one row per voter who voted (deceased and
+    /// duplicates `--voters`).
+    pub const VOTERS: &str = "voters.csv";
+    /// Death records (deceased `--deaths`).
+    pub const DEATHS: &str = "deaths.csv";
+    /// Another state's voter history (duplicates `--other-state`).
+    pub const OTHER_STATE: &str = "other_state.csv";
+    /// What [`super::write()`] planted, by check.
+    pub const PLANTED: &str = "planted.json";
 }
 
 /// The failures each check must report on the generated files, by check name
@@ -255,14 +314,14 @@ fn write_reconcile(dir: &Path, cfg: &MockConfig, rng: &mut Rng) -> Result<Vec<St
     }
 
     for (name, text) in [
-        ("accounting.csv", &acc),
-        ("poll_book.csv", &poll),
-        ("tapes.csv", &tapes),
-        ("sov.csv", &sov),
-        ("mail.csv", &mail),
-        ("mail_rejections.csv", &rejections),
-        ("manifest.csv", &manifest),
-        ("totals.csv", &totals),
+        (files::ACCOUNTING, &acc),
+        (files::POLL_BOOK, &poll),
+        (files::TAPES, &tapes),
+        (files::SOV, &sov),
+        (files::MAIL, &mail),
+        (files::MAIL_REJECTIONS, &rejections),
+        (files::MANIFEST, &manifest),
+        (files::TOTALS, &totals),
     ] {
         write_atomic(&dir.join(name), text)?;
     }
@@ -329,9 +388,9 @@ fn write_machine_vs_paper(
             let _ = writeln!(disc, "{tab},{}-{card},President,{d}", p.batch);
         }
     }
-    write_atomic(&dir.join("machine.csv"), &machine)?;
-    write_atomic(&dir.join("hand.csv"), &hand)?;
-    write_atomic(&dir.join("audit_discrepancies.csv"), &disc)?;
+    write_atomic(&dir.join(files::MACHINE), &machine)?;
+    write_atomic(&dir.join(files::HAND), &hand)?;
+    write_atomic(&dir.join(files::AUDIT_DISCREPANCIES), &disc)?;
     planted.sort();
     Ok(planted)
 }
@@ -413,7 +472,7 @@ fn write_timeliness(
             "{id},{state},{kind},{received},{postmarked},{status},{reason},{segregated}"
         );
     }
-    write_atomic(&dir.join("mail_ballots.csv"), &out)?;
+    write_atomic(&dir.join(files::MAIL_BALLOTS), &out)?;
     // The state tag only made the planting unique; locators end at the row.
     let mut planted: Vec<String> = planted
         .into_iter()
@@ -472,10 +531,106 @@ fn write_observers(dir: &Path, cfg: &MockConfig) -> Result<Vec<String>, CheckErr
         log.push_str(r);
         log.push('\n');
     }
-    write_atomic(&dir.join("observer_log.csv"), &log)?;
-    write_atomic(&dir.join("observer_access.csv"), access)?;
-    write_atomic(&dir.join("counting_schedule.csv"), schedule)?;
+    write_atomic(&dir.join(files::OBSERVER_LOG), &log)?;
+    write_atomic(&dir.join(files::OBSERVER_ACCESS), access)?;
+    write_atomic(&dir.join(files::COUNTING_SCHEDULE), schedule)?;
     Ok(planted)
+}
+
+/// Voters per precinct in the people files.
+pub const VOTERS_PER_PRECINCT: usize = 300;
+/// The most voters the people files hold, however many precincts (so a
+/// statewide mock election for `bench/checks.sh` stays quick to write).
+pub const MAX_VOTERS: usize = 20_000;
+
+/// Write the record-linkage inputs: `voters.csv` (voter file with history,
+/// [`VOTERS_PER_PRECINCT`] per precinct up to [`MAX_VOTERS`]), `deaths.csv`
+/// (one record per ten voters) and `other_state.csv` (one voter per five),
+/// from [`crate::linkage::mock`] with planted dead voters, in-file
+/// duplicates and cross-state double voters (none when clean). Adds their
+/// locators to `planted` under `deceased`, `duplicates` (within the voter
+/// file; a pair is named by its record earlier in the file, as the check
+/// names it) and `duplicates-other-state`.
+fn write_people(dir: &Path, cfg: &MockConfig, planted: &mut Planted) -> Result<(), CheckError> {
+    use crate::linkage::mock as people;
+    let voters = (cfg.precincts as usize)
+        .saturating_mul(VOTERS_PER_PRECINCT)
+        .min(MAX_VOTERS);
+    let pcfg = people::Config {
+        voters,
+        deaths: voters / 10,
+        other_state: voters / 5,
+        seed: cfg.seed,
+    };
+    let m = if cfg.plant {
+        people::generate(&pcfg)
+    } else {
+        people::generate_clean(&pcfg)
+    };
+    type WriteFn = fn(&people::Mock, &mut Vec<u8>) -> std::io::Result<()>;
+    let writers: [(&str, WriteFn); 3] = [
+        (files::VOTERS, |m, w| m.write_voters(w)),
+        (files::DEATHS, |m, w| m.write_deaths(w)),
+        (files::OTHER_STATE, |m, w| m.write_other(w)),
+    ];
+    for (name, write) in writers {
+        let path = dir.join(name);
+        let mut bytes = Vec::new();
+        write(&m, &mut bytes).map_err(|source| CheckError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        write_atomic(&path, &String::from_utf8_lossy(&bytes))?;
+    }
+    let position: BTreeMap<&str, usize> = m
+        .voters
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let voter = |id: &str| format!("voter {id}");
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    planted.insert(
+        "deceased".into(),
+        sorted(
+            m.truth
+                .dead_voters
+                .iter()
+                .map(|(v, _)| voter(v.as_str()))
+                .collect(),
+        ),
+    );
+    planted.insert(
+        "duplicates".into(),
+        sorted(
+            m.truth
+                .in_file
+                .iter()
+                .map(|(a, b)| {
+                    let first = if position.get(a.as_str()) <= position.get(b.as_str()) {
+                        a
+                    } else {
+                        b
+                    };
+                    voter(first.as_str())
+                })
+                .collect(),
+        ),
+    );
+    planted.insert(
+        "duplicates-other-state".into(),
+        sorted(
+            m.truth
+                .cross_state
+                .iter()
+                .map(|(v, _)| voter(v.as_str()))
+                .collect(),
+        ),
+    );
+    Ok(())
 }
 
 /// Write every check's inputs into `dir` (created if needed) and return what
@@ -503,7 +658,10 @@ pub fn write(dir: &Path, cfg: &MockConfig) -> Result<Planted, CheckError> {
     );
     planted.insert("timeliness".into(), write_timeliness(dir, cfg, &mut rng)?);
     planted.insert("observers".into(), write_observers(dir, cfg)?);
+    // Last, from its own generator: the election records above stay the
+    // bytes they were before the people files were added.
+    write_people(dir, cfg, &mut planted)?;
     let truth = serde_json::to_string_pretty(&planted).unwrap_or_default() + "\n";
-    write_atomic(&dir.join("planted.json"), &truth)?;
+    write_atomic(&dir.join(files::PLANTED), &truth)?;
     Ok(planted)
 }

@@ -6,9 +6,11 @@
 //! reproduce-command in every finding is [`reproduce`]. To add a check: add a
 //! variant to [`CheckCommand`] with its `Args`, and an arm in [`run`]. The
 //! record-linkage checks (`deceased`, `duplicates`) live in
-//! `cmd_check_linkage.rs` and plug in the same way.
+//! `cmd_check_linkage.rs` and plug in the same way. [`finding`] computes any
+//! check's finding from its parsed arguments without printing it; `canvass
+//! check all` (`cmd_check_all.rs`) runs every check that way on one folder.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use canvass_checks::date::Moment;
@@ -45,11 +47,33 @@ pub enum CheckCommand {
     /// Hash a person file with a shared secret salt, for `deceased|duplicates --hashed`.
     #[command(name = "hash-people")]
     HashPeople(crate::cmd_check_linkage::HashPeopleArgs),
+    /// Run every check whose inputs are in a folder (canonical names) and write each finding.
+    All(crate::cmd_check_all::AllArgs),
     /// Write mock election records with planted problems for every check (and `planted.json`).
     Mock(MockArgs),
     /// Write mock voter, death and other-state files with planted cases.
     #[command(name = "mock-people")]
     MockPeople(crate::cmd_check_linkage::MockArgs),
+}
+
+/// The finding of a check (`reconcile`, `machine-vs-paper`, `timeliness`,
+/// `observers`, `deceased`, `duplicates`) with these arguments, not printed
+/// nor saved; `reproduce` is its reproduce-command (the linkage checks
+/// write theirs from their arguments). The other subcommands are not checks:
+/// an error.
+pub fn finding(command: CheckCommand, reproduce: String) -> anyhow::Result<Finding> {
+    match command {
+        CheckCommand::Reconcile(a) => reconcile_finding(*a, reproduce),
+        CheckCommand::MachineVsPaper(a) => machine_vs_paper_finding(*a, reproduce),
+        CheckCommand::Timeliness(a) => timeliness_finding(*a, reproduce),
+        CheckCommand::Observers(a) => observers_finding(*a, reproduce),
+        CheckCommand::Deceased(a) => Ok(crate::cmd_check_linkage::deceased_report(&a)?.finding),
+        CheckCommand::Duplicates(a) => Ok(crate::cmd_check_linkage::duplicates_report(&a)?.finding),
+        CheckCommand::HashPeople(_)
+        | CheckCommand::All(_)
+        | CheckCommand::Mock(_)
+        | CheckCommand::MockPeople(_) => Err(anyhow::anyhow!("not a check")),
+    }
 }
 
 /// Run `canvass check`.
@@ -62,6 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         CheckCommand::Deceased(a) => crate::cmd_check_linkage::run_deceased(*a),
         CheckCommand::Duplicates(a) => crate::cmd_check_linkage::run_duplicates(*a),
         CheckCommand::HashPeople(a) => crate::cmd_check_linkage::run_hash_people(a),
+        CheckCommand::All(a) => crate::cmd_check_all::run(a),
         CheckCommand::Mock(a) => run_mock(a),
         CheckCommand::MockPeople(a) => crate::cmd_check_linkage::run_mock(a),
     }
@@ -101,8 +126,13 @@ pub enum Report {
 /// The command line that produced this run, quoted for a POSIX shell, as the
 /// finding's reproduce-command.
 pub fn reproduce() -> String {
+    command_line(std::env::args().skip(1))
+}
+
+/// `canvass` and these arguments, each quoted for a POSIX shell when it needs it.
+pub fn command_line(args: impl IntoIterator<Item = String>) -> String {
     let mut out = String::from("canvass");
-    for arg in std::env::args().skip(1) {
+    for arg in args {
         out.push(' ');
         if !arg.is_empty()
             && arg
@@ -212,32 +242,46 @@ fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
 
+/// `name` in `dir`, when it is a file there: how `--dir` finds an input
+/// under its canonical name (`canvass_checks::mock::files`).
+pub fn in_dir(dir: &Path, name: &str) -> Option<PathBuf> {
+    Some(dir.join(name)).filter(|p| p.is_file())
+}
+
 fn or_in_dir(given: Option<PathBuf>, dir: &Option<PathBuf>, name: &str) -> Option<PathBuf> {
-    given.or_else(|| dir.as_ref().map(|d| d.join(name)).filter(|p| p.is_file()))
+    given.or_else(|| dir.as_deref().and_then(|d| in_dir(d, name)))
 }
 
 fn run_reconcile(a: ReconcileArgs) -> anyhow::Result<()> {
+    let output = a.output.clone();
+    emit(&reconcile_finding(a, reproduce())?, &output)
+}
+
+fn reconcile_finding(a: ReconcileArgs, reproduce: String) -> anyhow::Result<Finding> {
+    use canvass_checks::mock::files;
     let d = &a.dir;
     let inputs = ReconcileInputs {
         accounting: source(
-            or_in_dir(a.accounting, d, "accounting.csv"),
+            or_in_dir(a.accounting, d, files::ACCOUNTING),
             &a.map_accounting,
         )?,
-        poll_book: source(or_in_dir(a.poll_book, d, "poll_book.csv"), &a.map_poll_book)?,
-        tapes: source(or_in_dir(a.tapes, d, "tapes.csv"), &a.map_tapes)?,
-        sov: source(or_in_dir(a.sov, d, "sov.csv"), &a.map_sov)?,
-        mail: source(or_in_dir(a.mail, d, "mail.csv"), &a.map_mail)?,
+        poll_book: source(
+            or_in_dir(a.poll_book, d, files::POLL_BOOK),
+            &a.map_poll_book,
+        )?,
+        tapes: source(or_in_dir(a.tapes, d, files::TAPES), &a.map_tapes)?,
+        sov: source(or_in_dir(a.sov, d, files::SOV), &a.map_sov)?,
+        mail: source(or_in_dir(a.mail, d, files::MAIL), &a.map_mail)?,
         mail_rejections: source(
-            or_in_dir(a.mail_rejections, d, "mail_rejections.csv"),
+            or_in_dir(a.mail_rejections, d, files::MAIL_REJECTIONS),
             &a.map_mail_rejections,
         )?,
-        manifest: source(or_in_dir(a.manifest, d, "manifest.csv"), &a.map_manifest)?,
+        manifest: source(or_in_dir(a.manifest, d, files::MANIFEST), &a.map_manifest)?,
         cvrs: a.cvr,
         cvr_format: a.cvr_format,
-        totals: source(or_in_dir(a.totals, d, "totals.csv"), &a.map_totals)?,
+        totals: source(or_in_dir(a.totals, d, files::TOTALS), &a.map_totals)?,
     };
-    let finding = reconcile(&inputs, reproduce()).context("reconciling")?;
-    emit(&finding, &a.output)
+    reconcile(&inputs, reproduce).context("reconciling")
 }
 
 /// Arguments of `canvass check mock`.
@@ -302,6 +346,11 @@ pub struct MachineVsPaperArgs {
 }
 
 fn run_machine_vs_paper(a: MachineVsPaperArgs) -> anyhow::Result<()> {
+    let output = a.output.clone();
+    emit(&machine_vs_paper_finding(a, reproduce())?, &output)
+}
+
+fn machine_vs_paper_finding(a: MachineVsPaperArgs, reproduce: String) -> anyhow::Result<Finding> {
     let mut seats = std::collections::BTreeMap::new();
     for s in &a.seats {
         let (c, n) = s
@@ -322,9 +371,7 @@ fn run_machine_vs_paper(a: MachineVsPaperArgs) -> anyhow::Result<()> {
         full: a.full,
         seats,
     };
-    let finding =
-        machine_vs_paper(&inputs, reproduce()).context("comparing hand and machine counts")?;
-    emit(&finding, &a.output)
+    machine_vs_paper(&inputs, reproduce).context("comparing hand and machine counts")
 }
 
 /// Arguments of `canvass check timeliness` (inputs and the rules table: docs/CHECKS.md).
@@ -363,6 +410,11 @@ fn run_timeliness(a: TimelinessArgs) -> anyhow::Result<()> {
         print!("{}", canvass_checks::timeliness::BUILTIN_RULES);
         return Ok(());
     }
+    let output = a.output.clone();
+    emit(&timeliness_finding(a, reproduce())?, &output)
+}
+
+fn timeliness_finding(a: TimelinessArgs, reproduce: String) -> anyhow::Result<Finding> {
     let as_of = a
         .as_of
         .as_deref()
@@ -380,8 +432,7 @@ fn run_timeliness(a: TimelinessArgs) -> anyhow::Result<()> {
         election: a.election,
         as_of,
     };
-    let finding = timeliness(&inputs, reproduce()).context("judging ballot timeliness")?;
-    emit(&finding, &a.output)
+    timeliness(&inputs, reproduce).context("judging ballot timeliness")
 }
 
 /// Arguments of `canvass check observers` (inputs: docs/CHECKS.md).
@@ -410,6 +461,11 @@ pub struct ObserversArgs {
 }
 
 fn run_observers(a: ObserversArgs) -> anyhow::Result<()> {
+    let output = a.output.clone();
+    emit(&observers_finding(a, reproduce())?, &output)
+}
+
+fn observers_finding(a: ObserversArgs, reproduce: String) -> anyhow::Result<Finding> {
     let s = |p: PathBuf, m: &[String]| -> anyhow::Result<Source> {
         Ok(Source {
             path: p,
@@ -421,6 +477,5 @@ fn run_observers(a: ObserversArgs) -> anyhow::Result<()> {
         access: s(a.access, &a.map_access)?,
         schedule: s(a.schedule, &a.map_schedule)?,
     };
-    let finding = observers(&inputs, reproduce()).context("checking observer access")?;
-    emit(&finding, &a.output)
+    observers(&inputs, reproduce).context("checking observer access")
 }

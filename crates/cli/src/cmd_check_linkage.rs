@@ -223,31 +223,7 @@ fn emit(
 
 /// Run `canvass check deceased`.
 pub fn run_deceased(a: DeceasedArgs) -> Result<()> {
-    let mv = map(&a.map_voters, "map-voters")?;
-    let md = map(&a.map_deaths, "map-deaths")?;
-    a.link
-        .check_maps(&[("map-voters", &a.map_voters), ("map-deaths", &a.map_deaths)])?;
-    let mut reproduce = format!(
-        "canvass check deceased --voters {} --deaths {}",
-        q(&a.voters),
-        q(&a.deaths)
-    );
-    if !a.map_voters.is_empty() {
-        reproduce.push_str(&format!(" --map-voters '{}'", a.map_voters));
-    }
-    if !a.map_deaths.is_empty() {
-        reproduce.push_str(&format!(" --map-deaths '{}'", a.map_deaths));
-    }
-    reproduce.push_str(&a.link.flags());
-    let r = check::deceased(
-        &a.voters,
-        &a.deaths,
-        &mv,
-        &md,
-        &a.link.options()?,
-        a.link.hashed,
-        reproduce,
-    )?;
+    let r = deceased_report(&a)?;
     let mut text = r.finding.to_text();
     text.push_str(&format!(
         "\nLinked pairs (probability >= {}): {}\n",
@@ -268,32 +244,38 @@ pub fn run_deceased(a: DeceasedArgs) -> Result<()> {
     emit(&serde_json::to_value(&r)?, text, &a.link, &r.finding)
 }
 
-/// Run `canvass check duplicates`.
-pub fn run_duplicates(a: DuplicatesArgs) -> Result<()> {
-    let m = map(&a.map, "map")?;
-    let mo = map(&a.map_other, "map-other")?;
+/// The `deceased` result for these arguments (not printed nor saved).
+pub fn deceased_report(a: &DeceasedArgs) -> Result<check::DeceasedReport> {
+    let mv = map(&a.map_voters, "map-voters")?;
+    let md = map(&a.map_deaths, "map-deaths")?;
     a.link
-        .check_maps(&[("map", &a.map), ("map-other", &a.map_other)])?;
-    let mut reproduce = format!("canvass check duplicates --voters {}", q(&a.voters));
-    if let Some(o) = &a.other_state {
-        reproduce.push_str(&format!(" --other-state {}", q(o)));
+        .check_maps(&[("map-voters", &a.map_voters), ("map-deaths", &a.map_deaths)])?;
+    let mut reproduce = format!(
+        "canvass check deceased --voters {} --deaths {}",
+        q(&a.voters),
+        q(&a.deaths)
+    );
+    if !a.map_voters.is_empty() {
+        reproduce.push_str(&format!(" --map-voters '{}'", a.map_voters));
     }
-    if !a.map.is_empty() {
-        reproduce.push_str(&format!(" --map '{}'", a.map));
-    }
-    if !a.map_other.is_empty() {
-        reproduce.push_str(&format!(" --map-other '{}'", a.map_other));
+    if !a.map_deaths.is_empty() {
+        reproduce.push_str(&format!(" --map-deaths '{}'", a.map_deaths));
     }
     reproduce.push_str(&a.link.flags());
-    let r = check::duplicates(
+    Ok(check::deceased(
         &a.voters,
-        a.other_state.as_deref(),
-        &m,
-        &mo,
+        &a.deaths,
+        &mv,
+        &md,
         &a.link.options()?,
         a.link.hashed,
         reproduce,
-    )?;
+    )?)
+}
+
+/// Run `canvass check duplicates`.
+pub fn run_duplicates(a: DuplicatesArgs) -> Result<()> {
+    let r = duplicates_report(&a)?;
     let mut text = r.finding.to_text();
     text.push_str(&format!(
         "\nLinked pairs (probability >= {}): {}\n",
@@ -310,6 +292,34 @@ pub fn run_duplicates(a: DuplicatesArgs) -> Result<()> {
         ));
     }
     emit(&serde_json::to_value(&r)?, text, &a.link, &r.finding)
+}
+
+/// The `duplicates` result for these arguments (not printed nor saved).
+pub fn duplicates_report(a: &DuplicatesArgs) -> Result<check::DuplicatesReport> {
+    let m = map(&a.map, "map")?;
+    let mo = map(&a.map_other, "map-other")?;
+    a.link
+        .check_maps(&[("map", &a.map), ("map-other", &a.map_other)])?;
+    let mut reproduce = format!("canvass check duplicates --voters {}", q(&a.voters));
+    if let Some(o) = &a.other_state {
+        reproduce.push_str(&format!(" --other-state {}", q(o)));
+    }
+    if !a.map.is_empty() {
+        reproduce.push_str(&format!(" --map '{}'", a.map));
+    }
+    if !a.map_other.is_empty() {
+        reproduce.push_str(&format!(" --map-other '{}'", a.map_other));
+    }
+    reproduce.push_str(&a.link.flags());
+    Ok(check::duplicates(
+        &a.voters,
+        a.other_state.as_deref(),
+        &m,
+        &mo,
+        &a.link.options()?,
+        a.link.hashed,
+        reproduce,
+    )?)
 }
 
 /// Run `canvass check hash-people`.

@@ -17,6 +17,7 @@ mod check_log;
 mod cmd_audit;
 mod cmd_audit_batch;
 mod cmd_check;
+mod cmd_check_all;
 mod cmd_check_linkage;
 mod cmd_convert;
 mod cmd_demo;

@@ -462,6 +462,19 @@ fn election_day_vote(r: &mut Rng) -> String {
 
 /// Generate the files.
 pub fn generate(cfg: &Config) -> Mock {
+    generate_planting(cfg, true)
+}
+
+/// Generate the same kind of files with no planted case: no dead voter,
+/// no in-file duplicate, no cross-state double voter. The non-cases stay
+/// (voters who died after voting, people registered in both states who
+/// voted in one), so a check that reports nothing on these files told
+/// them apart. (The records differ from [`generate`]'s: fewer draws.)
+pub fn generate_clean(cfg: &Config) -> Mock {
+    generate_planting(cfg, false)
+}
+
+fn generate_planting(cfg: &Config, plant: bool) -> Mock {
     let mut r = Rng(cfg.seed ^ 0x5eed_1ce5_ca5e_0001);
     let mut m = Mock::default();
     for i in 0..cfg.voters {
@@ -473,7 +486,11 @@ pub fn generate(cfg: &Config) -> Mock {
     // Planted cases: about 1 in 2,000 voters each, at least 3 of each;
     // and, as in a real year's death file, many decedents who were voters
     // and died after voting (a fifth of the death records).
-    let planted = (cfg.voters / 2_000).max(3).min(n_voters / 8);
+    let planted = if plant {
+        (cfg.voters / 2_000).max(3).min(n_voters / 8)
+    } else {
+        0
+    };
     let died_after = (cfg.deaths / 5).max(planted).min(n_voters / 2);
     let mut death_i = 0usize;
     let mut next_death_id = || {
@@ -698,5 +715,24 @@ mod tests {
                     .any(|p| &p.id == d && p.event.as_str() < "2020-10-05")
             );
         }
+    }
+
+    #[test]
+    fn clean_plants_no_case_but_keeps_the_non_cases() {
+        let cfg = Config {
+            voters: 4_000,
+            deaths: 500,
+            other_state: 300,
+            seed: 7,
+        };
+        let m = generate_clean(&cfg);
+        assert!(m.truth.dead_voters.is_empty());
+        assert!(m.truth.in_file.is_empty());
+        assert!(m.truth.cross_state.is_empty());
+        assert_eq!(m.voters.len(), 4_000);
+        assert_eq!(m.deaths.len(), 500);
+        assert_eq!(m.truth.died_after_voting.len(), 100);
+        assert_eq!(m.truth.registered_both.len(), 60);
+        assert_eq!(m.other.len(), 360);
     }
 }
