@@ -187,6 +187,7 @@ fn missing_inputs_are_listed_as_not_run() {
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("machine-vs-paper.json"), "{}").unwrap();
+    let log = dir.path().join("log");
     let text = ok(canvass(&[
         "check",
         "all",
@@ -194,6 +195,8 @@ fn missing_inputs_are_listed_as_not_run() {
         dir.path().to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
+        "--evidence-log",
+        log.to_str().unwrap(),
     ]));
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(!out.join("machine-vs-paper.json").exists());
@@ -219,6 +222,24 @@ fn missing_inputs_are_listed_as_not_run() {
     assert_eq!(e["outcome"], "not_run");
     assert_eq!(e["missing"], serde_json::json!(["observer_access.csv"]));
     finding(entry(&summary, "timeliness"));
+    // Every finding run is in the evidence log too, as the same bytes.
+    let mut logged: Vec<_> = std::fs::read_dir(log.join("findings"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    logged.sort();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    for (path, name) in logged.iter().zip(["reconcile", "timeliness"]) {
+        assert!(
+            path.to_str().unwrap().ends_with(&format!("-{name}.json")),
+            "{path:?}"
+        );
+        assert_eq!(
+            std::fs::read(path).unwrap(),
+            std::fs::read(out.join(format!("{name}.json"))).unwrap()
+        );
+    }
+    assert!(log.join("log.jsonl").is_file());
 }
 
 #[test]

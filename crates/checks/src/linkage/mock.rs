@@ -686,14 +686,18 @@ impl Mock {
 mod tests {
     use super::*;
 
-    #[test]
-    fn deterministic_and_plants_what_it_says() {
-        let cfg = Config {
+    fn small() -> Config {
+        Config {
             voters: 4_000,
             deaths: 500,
             other_state: 300,
             seed: 7,
-        };
+        }
+    }
+
+    #[test]
+    fn deterministic_and_plants_what_it_says() {
+        let cfg = small();
         let a = generate(&cfg);
         let b = generate(&cfg);
         let (mut wa, mut wb) = (Vec::new(), Vec::new());
@@ -719,12 +723,7 @@ mod tests {
 
     #[test]
     fn clean_plants_no_case_but_keeps_the_non_cases() {
-        let cfg = Config {
-            voters: 4_000,
-            deaths: 500,
-            other_state: 300,
-            seed: 7,
-        };
+        let cfg = small();
         let m = generate_clean(&cfg);
         assert!(m.truth.dead_voters.is_empty());
         assert!(m.truth.in_file.is_empty());
