@@ -155,7 +155,7 @@ pub const EVENT: usize = 11;
 /// cases (they died after voting, or were registered in two states and
 /// voted in one), so a pair that *is* a case starts from a much smaller
 /// prior, and m/u of this field carries exactly that ratio. Without it, on
-/// our 1M-voter mock with 40,000 people registered in both states (500 of
+/// our 1M-voter mock with 40,500 people registered in both states (500 of
 /// them voting in both), the 534 pairs reported as double votes had a
 /// summed probability of being different people of 3.7 while 34 were;
 /// with it, 502 pairs, 8.1 against 9 (and with the one-keying-error name
