@@ -38,6 +38,22 @@ fn pairs(v: &Value) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// The (`a`, `b`) id pairs of a reported list, only those whose `flag` is
+/// true when a flag is named.
+fn reported(list: &Value, a: &str, b: &str, flag: Option<&str>) -> BTreeSet<(String, String)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| flag.is_none_or(|f| p[f] == Value::Bool(true)))
+        .map(|p| {
+            (
+                p[a].as_str().unwrap().to_string(),
+                p[b].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 fn mock(dir: &Path) -> Value {
     let d = dir.to_str().unwrap();
     let out = canvass(&[
@@ -181,17 +197,7 @@ fn duplicates_within_and_across_states() {
         other.to_str().unwrap(),
         "--json",
     ]);
-    let found: BTreeSet<(String, String)> = across["pairs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["a"].as_str().unwrap().to_string(),
-                p["b"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let found = reported(&across["pairs"], "a", "b", None);
     let planted = pairs(&truth["cross_state"]);
     assert!(
         planted.is_subset(&found),
@@ -199,18 +205,7 @@ fn duplicates_within_and_across_states() {
     );
     // The cases are the pairs where both voted: every planted double voter,
     // and the people registered in both states (who voted in one) never.
-    let cases: BTreeSet<(String, String)> = across["pairs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["both_voted"] == Value::Bool(true))
-        .map(|p| {
-            (
-                p["a"].as_str().unwrap().to_string(),
-                p["b"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let cases = reported(&across["pairs"], "a", "b", Some("both_voted"));
     assert!(planted.is_subset(&cases));
     let moved = pairs(&truth["registered_both"]);
     assert!(cases.is_disjoint(&moved));
@@ -339,18 +334,7 @@ fn hashed_deceased_finds_the_planted_cases() {
         "--json",
     ]);
     let dead = pairs(&truth["dead_voters"]);
-    let found: BTreeSet<(String, String)> = out["matches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["death_before_vote"] == Value::Bool(true))
-        .map(|m| {
-            (
-                m["voter"].as_str().unwrap().to_string(),
-                m["death"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let found = reported(&out["matches"], "voter", "death", Some("death_before_vote"));
     assert!(
         dead.is_subset(&found),
         "missed {:?}",
