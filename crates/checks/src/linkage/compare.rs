@@ -277,6 +277,11 @@ fn compare_field(c: &Comparison, a: &Record, b: &Record, vocab: &Vocabulary) -> 
 fn hashed_level(method: Method, h: &HashedVocab, i: usize, ia: u32, ib: u32) -> u8 {
     match method {
         Method::Names { .. } => {
+            if h.hamming(i, ia, ib)
+                .is_some_and(|d| d <= hashed::HAMMING_ONE_EDIT)
+            {
+                return 3;
+            }
             let s = h.dice(i, ia, ib);
             if s >= hashed::DICE_NAME_HIGH {
                 2
