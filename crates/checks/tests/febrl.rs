@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use canvass_checks::linkage::compare::EventRule;
 use canvass_checks::linkage::{self, Options, record};
 
 fn febrl_dir() -> Option<PathBuf> {
@@ -87,7 +88,7 @@ fn febrl4_linkage_precision_and_recall() {
             one_to_one,
             ..Options::default()
         };
-        let l = linkage::link(&a, &b, &vocab, &opts);
+        let l = linkage::link(&a, &b, &vocab, &opts, EventRule::both_voted(&a, &b));
         let found: BTreeSet<(String, String)> = l
             .pairs
             .iter()
@@ -139,7 +140,13 @@ fn febrl4_hashed_linkage() {
     let truth = cross_truth(&a.ids, &b.ids);
     assert_eq!(truth.len(), 5000);
     let t = std::time::Instant::now();
-    let l = linkage::link(&a, &b, &vocab, &Options::default());
+    let l = linkage::link(
+        &a,
+        &b,
+        &vocab,
+        &Options::default(),
+        EventRule::both_voted(&a, &b),
+    );
     let found: BTreeSet<(String, String)> = l
         .pairs
         .iter()
@@ -175,7 +182,13 @@ fn febrl4_hashed_linkage() {
     let mut vocab = record::Vocabulary::new_hashed();
     let a = linkage::hashed::read_hashed_csv(&ha, record::Field::VotedOn, &mut vocab).unwrap();
     let w = linkage::hashed::read_hashed_csv(&hw, record::Field::VotedOn, &mut vocab).unwrap();
-    let l = linkage::link(&a, &w, &vocab, &Options::default());
+    let l = linkage::link(
+        &a,
+        &w,
+        &vocab,
+        &Options::default(),
+        EventRule::both_voted(&a, &w),
+    );
     assert_eq!(
         l.pairs.len(),
         0,

@@ -232,6 +232,39 @@ fn duplicates_within_and_across_states() {
     );
 }
 
+/// Death records without a date of death: the pairs are still linked, no
+/// pair is called a death before the vote, and the finding says what is
+/// missing instead of counting cases.
+#[test]
+fn deaths_without_dates_are_inconclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = mock(dir.path());
+    let deaths = std::fs::read_to_string(dir.path().join("deaths.csv")).unwrap();
+    let undated: String = deaths
+        .lines()
+        .map(|l| format!("{}\n", l.rsplit_once(',').unwrap().0))
+        .collect();
+    assert!(undated.starts_with("id,") && !undated.contains("died_on"));
+    let d = dir.path().join("undated.csv");
+    std::fs::write(&d, undated).unwrap();
+    let voters = dir.path().join("voters.csv");
+    let out = json(&[
+        "check",
+        "deceased",
+        "--voters",
+        voters.to_str().unwrap(),
+        "--deaths",
+        d.to_str().unwrap(),
+        "--json",
+    ]);
+    let linked = reported(&out["matches"], "voter", "death", None);
+    assert!(pairs(&truth["dead_voters"]).is_subset(&linked));
+    for m in out["matches"].as_array().unwrap() {
+        assert_eq!(m["death_before_vote"], Value::Null, "{m}");
+    }
+    assert_eq!(out["finding"]["status"]["kind"], "inconclusive");
+}
+
 #[test]
 fn bad_input_names_file_row_and_field() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::coincidence::{self, Coincidence};
-use super::compare::{EVENT, MISSING, level};
+use super::compare::{EVENT, EventRule, MISSING, level};
 use super::record::{Field, FieldMap, Records, Vocabulary, read_csv};
 use super::{Linkage, Options};
 use crate::CheckError;
@@ -199,7 +199,7 @@ pub fn deceased(
     let deaths = load(deaths_path, map_deaths, Field::DiedOn, &mut vocab)?;
     require_some(&voters, voters_path)?;
     require_some(&deaths, deaths_path)?;
-    let l = super::link(&voters, &deaths, &vocab, opts);
+    let l = super::link(&voters, &deaths, &vocab, opts, EventRule::DeathBeforeVote);
     let c = coincidence::between(&voters, &deaths);
     let mut finding = Finding::new(
         "deceased",
@@ -324,7 +324,7 @@ pub fn duplicates(
     };
     let (l, c, b) = match &other {
         Some(o) => (
-            super::link(&voters, o, &vocab, opts),
+            super::link(&voters, o, &vocab, opts, EventRule::both_voted(&voters, o)),
             coincidence::between(&voters, o),
             o,
         ),

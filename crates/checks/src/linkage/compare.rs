@@ -11,7 +11,7 @@
 use super::date;
 use super::hashed::{self, HashedVocab};
 use super::jaro::jaro_winkler;
-use super::record::{Field, Record, Vocabulary, text_index};
+use super::record::{Field, Record, Records, Vocabulary, text_index};
 
 /// The level code of a field that is missing on either side.
 pub const MISSING: u8 = 15;
@@ -177,6 +177,15 @@ pub enum EventRule {
 }
 
 impl EventRule {
+    /// Voters against voters: both voted, with each file's `voted_on`
+    /// column present or not.
+    pub fn both_voted(a: &Records, b: &Records) -> EventRule {
+        EventRule::BothVoted {
+            a_has_votes: a.present.contains(&Field::VotedOn),
+            b_has_votes: b.present.contains(&Field::VotedOn),
+        }
+    }
+
     /// The level of the event comparison for a pair.
     pub fn level(self, a: &Record, b: &Record) -> u8 {
         match self {

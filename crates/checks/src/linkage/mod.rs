@@ -36,7 +36,7 @@ use rayon::prelude::*;
 use blocking::{Candidates, Pass, PassStats};
 use compare::{EventRule, K, MISSING, Pattern, TF_FIELDS, level};
 use em::Model;
-use record::{Field, Records, Vocabulary, text_index};
+use record::{Records, Vocabulary, text_index};
 
 /// How to link.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,8 +124,16 @@ impl Linkage {
 }
 
 /// Link two files: every pair (record of `a`, record of `b`) that is likely
-/// the same person.
-pub fn link(a: &Records, b: &Records, vocab: &Vocabulary, opts: &Options) -> Linkage {
+/// the same person. `event` is what makes a pair a case: a death before
+/// the vote ([`EventRule::DeathBeforeVote`], voters against deaths) or both
+/// records voting ([`EventRule::both_voted`], voters against voters).
+pub fn link(
+    a: &Records,
+    b: &Records,
+    vocab: &Vocabulary,
+    opts: &Options,
+    event: EventRule,
+) -> Linkage {
     let candidates = Candidates::link(
         &a.records,
         &b.records,
@@ -134,21 +142,7 @@ pub fn link(a: &Records, b: &Records, vocab: &Vocabulary, opts: &Options) -> Lin
         opts.max_block_pairs,
     );
     let tf = TermFrequency::new(&[a, b]);
-    score(&candidates, a, b, false, vocab, &tf, opts)
-}
-
-/// The event that makes a linked pair a case: a death before the vote
-/// when the second file holds death records, both records voting
-/// otherwise.
-pub fn event_rule(a: &Records, b: &Records) -> EventRule {
-    if b.present.contains(&Field::DiedOn) {
-        EventRule::DeathBeforeVote
-    } else {
-        EventRule::BothVoted {
-            a_has_votes: a.present.contains(&Field::VotedOn),
-            b_has_votes: b.present.contains(&Field::VotedOn),
-        }
-    }
+    score(&candidates, (a, b, event), false, vocab, &tf, opts)
 }
 
 /// Find pairs of records within one file that are likely the same person.
@@ -156,7 +150,8 @@ pub fn event_rule(a: &Records, b: &Records) -> EventRule {
 pub fn dedupe(a: &Records, vocab: &Vocabulary, opts: &Options) -> Linkage {
     let candidates = Candidates::dedupe(&a.records, vocab, &opts.passes, opts.max_block_pairs);
     let tf = TermFrequency::new(&[a]);
-    score(&candidates, a, a, true, vocab, &tf, opts)
+    let event = EventRule::both_voted(a, a);
+    score(&candidates, (a, a, event), true, vocab, &tf, opts)
 }
 
 /// Pattern counts of `n` random pairs that blocking did not form
@@ -244,17 +239,16 @@ fn weighted_counts(
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Score the candidate pairs of files `a` and `b` (the same file when
+/// `same_file`) with the case event `event`.
 fn score(
     candidates: &Candidates,
-    a: &Records,
-    b: &Records,
+    (a, b, event): (&Records, &Records, EventRule),
     same_file: bool,
     vocab: &Vocabulary,
     tf: &TermFrequency,
     opts: &Options,
 ) -> Linkage {
-    let event = event_rule(a, b);
     // Within one file, records sharing an id are not paired.
     let keep = |x: u32, y: u32| !same_file || a.ids.get(x as usize) != a.ids.get(y as usize);
     let pattern = |x: u32, y: u32| match (a.records.get(x as usize), b.records.get(y as usize)) {
