@@ -28,15 +28,7 @@ BIN=${CARGO_TARGET_DIR:-target}/release/canvass
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-timed() { # timed NAME CMD... : run, keep stdout in $WORK/NAME.out, print time and memory
-  local name=$1; shift
-  /usr/bin/time -v "$@" > "$WORK/$name.out" 2> "$WORK/$name.time"
-  awk -v n="$name" -F': ' '
-    /Elapsed \(wall clock\)/ {w=$2} /User time/ {u=$2} /System time/ {s=$2}
-    /Maximum resident set size/ {m=$2}
-    END {printf "%-28s wall %s  cpu %.2fs (user %s + sys %s)  peak RSS %.0f MiB\n", n, w, u+s, u, s, m/1024}' \
-    "$WORK/$name.time"
-}
+source bench/timed.sh
 
 FEBRL=../shared/data/febrl
 if [ -f "$FEBRL/dataset4a.csv" ]; then

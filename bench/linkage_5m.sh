@@ -28,15 +28,8 @@ WORK=${SCRATCH:-$(mktemp -d)}
 mkdir -p "$WORK"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
 
-timed() { # timed NAME CMD... : run, keep stdout in $WORK/NAME.out, print time and memory
-  local name=$1; shift
-  /usr/bin/time -v "$@" > "$WORK/$name.out" 2> "$WORK/$name.time"
-  awk -v n="$name" -F': ' '
-    /Elapsed \(wall clock\)/ {w=$2} /User time/ {u=$2} /System time/ {s=$2}
-    /Maximum resident set size/ {m=$2}
-    END {printf "%-16s wall %s  cpu %.2fs (user %s + sys %s)  peak RSS %.0f MiB\n", n, w, u+s, u, s, m/1024}' \
-    "$WORK/$name.time"
-}
+TIMED_WIDTH=16
+source bench/timed.sh
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -f "$WORK/voters.csv" ] || timed mock-people "$BIN" check mock-people --out "$WORK" --voters "$VOTERS" --deaths "$DEATHS"

@@ -54,6 +54,19 @@ fn reported(list: &Value, a: &str, b: &str, flag: Option<&str>) -> BTreeSet<(Str
         .collect()
 }
 
+/// `canvass check deceased --json` on two files.
+fn deceased(voters: &Path, deaths: &Path) -> Value {
+    json(&[
+        "check",
+        "deceased",
+        "--voters",
+        voters.to_str().unwrap(),
+        "--deaths",
+        deaths.to_str().unwrap(),
+        "--json",
+    ])
+}
+
 fn mock(dir: &Path) -> Value {
     let d = dir.to_str().unwrap();
     let out = canvass(&[
@@ -82,15 +95,7 @@ fn deceased_finds_every_planted_case_and_states_the_coincidence() {
     let truth = mock(dir.path());
     let voters = dir.path().join("voters.csv");
     let deaths = dir.path().join("deaths.csv");
-    let out = json(&[
-        "check",
-        "deceased",
-        "--voters",
-        voters.to_str().unwrap(),
-        "--deaths",
-        deaths.to_str().unwrap(),
-        "--json",
-    ]);
+    let out = deceased(&voters, &deaths);
     let dead = pairs(&truth["dead_voters"]);
     let after = pairs(&truth["died_after_voting"]);
     let dup = pairs(&truth["in_file"]);
@@ -248,15 +253,7 @@ fn deaths_without_dates_are_inconclusive() {
     let d = dir.path().join("undated.csv");
     std::fs::write(&d, undated).unwrap();
     let voters = dir.path().join("voters.csv");
-    let out = json(&[
-        "check",
-        "deceased",
-        "--voters",
-        voters.to_str().unwrap(),
-        "--deaths",
-        d.to_str().unwrap(),
-        "--json",
-    ]);
+    let out = deceased(&voters, &d);
     let linked = reported(&out["matches"], "voter", "death", None);
     assert!(pairs(&truth["dead_voters"]).is_subset(&linked));
     for m in out["matches"].as_array().unwrap() {

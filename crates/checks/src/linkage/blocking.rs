@@ -494,29 +494,15 @@ mod tests {
         ];
         for (i, (f1, l1, b1, f2, l2, b2)) in rows.iter().enumerate() {
             let id = i.to_string();
-            let zip = (Field::Zip, "10206");
-            a.push_raw(
-                &mut vocab,
-                &id,
-                &[
-                    (Field::FirstName, f1),
-                    (Field::LastName, l1),
-                    (Field::BirthDate, b1),
-                    zip,
-                ],
-            )
-            .unwrap();
-            b.push_raw(
-                &mut vocab,
-                &id,
-                &[
-                    (Field::FirstName, f2),
-                    (Field::LastName, l2),
-                    (Field::BirthDate, b2),
-                    zip,
-                ],
-            )
-            .unwrap();
+            for (file, first, last, birth) in [(&mut a, f1, l1, b1), (&mut b, f2, l2, b2)] {
+                let fields = [
+                    (Field::FirstName, *first),
+                    (Field::LastName, *last),
+                    (Field::BirthDate, *birth),
+                    (Field::Zip, "10206"),
+                ];
+                file.push_raw(&mut vocab, &id, &fields).unwrap();
+            }
         }
         let c = Candidates::link(&a.records, &b.records, &vocab, &Pass::DEFAULT, u64::MAX);
         for i in 0..3 {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::coincidence::{self, Coincidence};
 use super::compare::{EVENT, EventRule, MISSING, level};
 use super::record::{Field, FieldMap, Records, Vocabulary, read_csv};
-use super::{Linkage, Options};
+use super::{Linkage, Options, expected_false};
 use crate::CheckError;
 use crate::finding::{Failure, Finding, Input, Rule, Status};
 
@@ -122,12 +122,6 @@ fn coincidence_figures(f: &mut Finding, c: &Coincidence) {
     );
     f.figure("expected_coincidental", round(c.expected, 6));
     f.figure("naive_exact_name_and_birth_date_pairs", c.found);
-}
-
-/// The model's expected number of pairs that are two different people
-/// among pairs with these probabilities: Σ (1 − p).
-fn expected_false(probabilities: impl Iterator<Item = f64>) -> f64 {
-    probabilities.map(|p| 1.0 - p).sum()
 }
 
 /// Round for publication so the JSON does not depend on the last bits of

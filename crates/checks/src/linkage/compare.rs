@@ -351,16 +351,7 @@ fn compare_place(a: &Record, b: &Record, vocab: &Vocabulary) -> u8 {
 /// Whether two different strings of equal length differ in one character
 /// or by one swap of adjacent characters.
 fn one_edit(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff: Vec<usize> = (0..a.len()).filter(|&i| a.get(i) != b.get(i)).collect();
-    match diff.as_slice() {
-        [_] => true,
-        [i, j] => *j == i + 1 && a.get(*i) == b.get(*j) && a.get(*j) == b.get(*i),
-        _ => false,
-    }
+    a.len() == b.len() && one_edit_apart(a.as_bytes(), b.as_bytes())
 }
 
 /// Whether two different names are one keying error apart: one

@@ -119,8 +119,14 @@ impl Linkage {
     /// The model's own estimate of false matches among the reported pairs:
     /// Σ (1 − p).
     pub fn expected_false(&self) -> f64 {
-        self.pairs.iter().map(|p| 1.0 - p.probability).sum()
+        expected_false(self.pairs.iter().map(|p| p.probability))
     }
+}
+
+/// The model's expected number of pairs that are two different people
+/// among pairs with these match probabilities: Σ (1 − p).
+pub fn expected_false(probabilities: impl Iterator<Item = f64>) -> f64 {
+    probabilities.map(|p| 1.0 - p).sum()
 }
 
 /// Link two files: every pair (record of `a`, record of `b`) that is likely
